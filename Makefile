@@ -1,0 +1,52 @@
+# Two commands on a fresh machine: `make run` (demo site) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup setup-dev assets db lint format clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+setup: $(VENV)/.runtime assets
+
+setup-dev: $(VENV)/.dev assets
+
+db: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_specs
+
+run: db
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+format: setup-dev
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules var build

@@ -1,0 +1,104 @@
+from django.contrib import admin
+
+from criteria.models import (
+    BoundarySet,
+    Criterion,
+    GlossaryTerm,
+    LearningOutcome,
+    PointsValue,
+    Resource,
+    SuggestedAssignment,
+    Suite,
+    TopicItem,
+    Unit,
+)
+
+
+class PointsValueInline(admin.TabularInline):
+    model = PointsValue
+    extra = 0
+
+
+@admin.register(Suite)
+class SuiteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "points_basis"]
+    inlines = [PointsValueInline]
+
+
+@admin.register(PointsValue)
+class PointsValueAdmin(admin.ModelAdmin):
+    list_display = ["suite", "size", "grade", "points", "verified"]
+    list_filter = ["suite", "verified", "grade"]
+    search_fields = ["source"]
+
+
+class LearningOutcomeInline(admin.TabularInline):
+    model = LearningOutcome
+    extra = 0
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "suite", "reference", "glh", "credits", "assessment_mode"]
+    list_filter = ["suite", "assessment_mode"]
+    search_fields = ["title", "reference", "number"]
+    inlines = [LearningOutcomeInline]
+
+
+@admin.register(LearningOutcome)
+class LearningOutcomeAdmin(admin.ModelAdmin):
+    list_display = ["unit", "number", "title"]
+    list_filter = ["unit"]
+    search_fields = ["title"]
+
+
+@admin.register(TopicItem)
+class TopicItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "heading", "learning_outcome"]
+    list_filter = ["learning_outcome__unit"]
+    search_fields = ["code", "heading", "text"]
+    list_select_related = ["learning_outcome__unit"]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["code", "unit", "band", "learning_outcome", "wording"]
+    list_filter = ["unit", "band"]
+    search_fields = ["code", "wording", "teaching_content"]
+    list_select_related = ["unit", "learning_outcome"]
+
+
+@admin.register(SuggestedAssignment)
+class SuggestedAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "unit", "evidence_form"]
+    list_filter = ["unit"]
+    search_fields = ["title", "guidance"]
+    filter_horizontal = ["criteria"]
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "unit"]
+    list_filter = ["unit"]
+    search_fields = ["term", "definition"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["text", "kind", "unit"]
+    list_filter = ["unit", "kind"]
+
+
+@admin.register(BoundarySet)
+class BoundarySetAdmin(admin.ModelAdmin):
+    list_display = [
+        "unit",
+        "series",
+        "distinction",
+        "merit",
+        "pass_mark",
+        "near_pass",
+        "illustrative",
+    ]
+    list_filter = ["unit", "illustrative"]
+    search_fields = ["series", "source"]

@@ -1,0 +1,151 @@
+"""The shared cast: a learner, another learner, their teacher, another teacher, an IV, an admin.
+
+The catalogue is loaded once per test database from the shipped spec files.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from criteria.models import Unit
+from tracker.models import (
+    AcademicYear,
+    Centre,
+    Enrolment,
+    Learner,
+    StaffMembership,
+    TeachingGroup,
+    User,
+)
+
+ROLES = ["anonymous", "learner", "other_learner", "teacher", "other_teacher", "iv", "admin"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_specs", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Serve static files without the collectstatic manifest, and keep uploads per test."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = False
+
+
+@dataclass
+class Cast:
+    centre: Centre
+    year: AcademicYear
+    unit6: Unit
+    unit30: Unit
+    group: TeachingGroup
+    other_group: TeachingGroup
+    learner: Learner
+    other_learner: Learner
+    teacher: User
+    other_teacher: User
+    iv: User
+    admin: User
+
+    def user(self, role: str) -> User | None:
+        if role == "anonymous":
+            return None
+        if role in ("learner", "other_learner"):
+            return getattr(self, role).user
+        return getattr(self, role)
+
+
+def make_staff(centre: Centre, username: str, **roles) -> User:
+    user = User.objects.create_user(
+        username,
+        email=f"{username}@centre.example.org",
+        password="pw",
+        first_name=username.title(),
+        last_name="Staff",
+        **roles,
+    )
+    StaffMembership.objects.create(user=user, centre=centre)
+    return user
+
+
+def make_learner(centre, group, number: str, first: str, last: str) -> Learner:
+    account = User.objects.create_user(
+        f"{first}.{last}".lower(),
+        email=f"{first}.{last}@learners.example.org".lower(),
+        password="pw",
+        first_name=first,
+        last_name=last,
+    )
+    learner = Learner.objects.create(
+        centre=centre,
+        candidate_number=number,
+        first_name=first,
+        last_name=last,
+        email=account.email,
+        group=group,
+        user=account,
+    )
+    for unit in group.units.all():
+        Enrolment.objects.create(learner=learner, unit=unit, academic_year=group.academic_year)
+    return learner
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    centre = Centre.objects.create(name="Test College", ocr_number="12345")
+    year = AcademicYear.objects.create(
+        centre=centre,
+        name="2026/27",
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2027, 7, 31),
+        is_current=True,
+    )
+    unit6, unit30 = Unit.objects.get(number=6), Unit.objects.get(number=30)
+    teacher = make_staff(centre, "teacher", is_teacher=True)
+    other_teacher = make_staff(centre, "other_teacher", is_teacher=True)
+    iv = make_staff(centre, "iv", is_internal_verifier=True)
+    admin = make_staff(centre, "admin", is_centre_admin=True)
+    group = TeachingGroup.objects.create(centre=centre, academic_year=year, name="13A")
+    other_group = TeachingGroup.objects.create(centre=centre, academic_year=year, name="13B")
+    for each in (group, other_group):
+        each.units.add(unit6, unit30)
+    group.teachers.add(teacher)
+    other_group.teachers.add(other_teacher)
+    group.internal_verifiers.add(iv)
+    return Cast(
+        centre=centre,
+        year=year,
+        unit6=unit6,
+        unit30=unit30,
+        group=group,
+        other_group=other_group,
+        learner=make_learner(centre, group, "0001", "Lara", "Learner"),
+        other_learner=make_learner(centre, other_group, "0002", "Omar", "Other"),
+        teacher=teacher,
+        other_teacher=other_teacher,
+        iv=iv,
+        admin=admin,
+    )
+
+
+@pytest.fixture
+def client_for(client, cast):
+    """Return a function giving a test client signed in as the named role."""
+
+    def sign_in(role: str):
+        client.logout()
+        user = cast.user(role)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

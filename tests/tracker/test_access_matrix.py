@@ -1,0 +1,125 @@
+"""Walk every URL pattern of the site for every role and check who gets in.
+
+A new view without a row here fails test_every_url_pattern_has_an_access_rule, so no page
+ships without its access rule being decided and tested.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import ROLES
+
+# Role columns: anonymous, learner, other_learner, teacher, other_teacher, iv, admin.
+LOGIN = 302  # anonymous visitors are sent to sign in
+
+
+def row(anonymous, learner, other_learner, teacher, other_teacher, iv, admin):
+    return dict(
+        zip(
+            ROLES,
+            (anonymous, learner, other_learner, teacher, other_teacher, iv, admin),
+            strict=True,
+        )
+    )
+
+
+EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200)
+ADMIN_ONLY = row(LOGIN, 403, 403, 403, 403, 403, 200)
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
+GET_REFUSED = row(405, 405, 405, 405, 405, 405, 405)
+
+# name -> (kwargs from the cast, expected GET status per role)
+GET_MATRIX = {
+    "home": (lambda c: {}, row(LOGIN, 302, 302, 302, 302, 302, 302)),
+    "learner_home": (lambda c: {}, row(LOGIN, 200, 200, 403, 403, 403, 403)),
+    "teacher_home": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 403)),
+    "iv_home": (lambda c: {}, row(LOGIN, 403, 403, 403, 403, 200, 403)),
+    "group": (lambda c: {"pk": c.group.pk}, row(LOGIN, 404, 404, 200, 404, 200, 200)),
+    "learner": (lambda c: {"pk": c.learner.pk}, row(LOGIN, 302, 404, 200, 404, 200, 200)),
+    "learner_target": (
+        lambda c: {"pk": c.learner.pk, "enrolment_pk": c.learner.enrolments.first().pk},
+        GET_REFUSED,
+    ),
+    "learner_move": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
+    "centre:home": (lambda c: {}, ADMIN_ONLY),
+    "centre:staff": (lambda c: {}, ADMIN_ONLY),
+    "centre:staff_add": (lambda c: {}, ADMIN_ONLY),
+    "centre:staff_edit": (lambda c: {"pk": c.teacher.pk}, ADMIN_ONLY),
+    "centre:groups": (lambda c: {}, ADMIN_ONLY),
+    "centre:group_add": (lambda c: {}, ADMIN_ONLY),
+    "centre:group_edit": (lambda c: {"pk": c.group.pk}, ADMIN_ONLY),
+    "centre:import": (lambda c: {}, ADMIN_ONLY),
+    "centre:import_confirm": (lambda c: {}, GET_REFUSED),
+    "criteria:unit_list": (lambda c: {}, EVERYONE),
+    "criteria:unit": (lambda c: {"slug": c.unit30.slug}, EVERYONE),
+    "login": (lambda c: {}, PUBLIC),
+    "logout": (lambda c: {}, GET_REFUSED),
+    "password_change": (lambda c: {}, EVERYONE),
+    "password_change_done": (lambda c: {}, EVERYONE),
+    "password_reset": (lambda c: {}, PUBLIC),
+    "password_reset_done": (lambda c: {}, PUBLIC),
+    "password_reset_confirm": (lambda c: {"uidb64": "MQ", "token": "set-password"}, PUBLIC),
+    "password_reset_complete": (lambda c: {}, PUBLIC),
+}
+
+# POST-only views: name -> (kwargs, form data, expected POST status per role)
+POST_MATRIX = {
+    "learner_target": (
+        lambda c: {"pk": c.learner.pk, "enrolment_pk": c.learner.enrolments.first().pk},
+        lambda c: {},
+        row(LOGIN, 403, 404, 302, 404, 403, 302),
+    ),
+    "learner_move": (
+        lambda c: {"pk": c.learner.pk},
+        lambda c: {"group": c.other_group.pk},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "centre:import_confirm": (lambda c: {}, lambda c: {}, row(LOGIN, 403, 403, 403, 403, 403, 302)),
+}
+
+
+def site_pattern_names(resolver=None, namespace: str = "") -> set[str]:
+    """Return the names of every URL pattern outside Django's own admin site."""
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= site_pattern_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name"
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_url_pattern_has_an_access_rule():
+    assert site_pattern_names() == set(GET_MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(GET_MATRIX))
+def test_get_access(name, role, cast, client_for):
+    from django.urls import reverse
+
+    kwargs, expected = GET_MATRIX[name]
+    response = client_for(role).get(reverse(name, kwargs=kwargs(cast)))
+    assert response.status_code == expected[role], (name, role)
+    if role == "anonymous" and expected[role] == LOGIN:
+        assert response.url.startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(POST_MATRIX))
+def test_post_access(name, role, cast, client_for):
+    from django.urls import reverse
+
+    kwargs, data, expected = POST_MATRIX[name]
+    response = client_for(role).post(reverse(name, kwargs=kwargs(cast)), data(cast))
+    assert response.status_code == expected[role], (name, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_django_staff_reach_the_admin_site(role, cast, client_for):
+    response = client_for(role).get("/admin/")
+    assert response.status_code == 302

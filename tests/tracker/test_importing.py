@@ -1,0 +1,174 @@
+"""Importing learners from MIS exports: whole-file validation, all or nothing, idempotent."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import Workbook
+
+from tracker.importing import build_plan, match_headers, read_table
+from tracker.models import Enrolment, Learner, TargetChange, TeachingGroup
+
+GOOD = (
+    "Candidate No,Forename,Legal Surname,Email,Reg Group,Unit,Target Grade\n"
+    "0101,Hannah,Baker,hannah.baker@example.org,13A,30,M\n"
+    "0101,Hannah,Baker,hannah.baker@example.org,13A,6,P\n"
+    "0102,Ibrahim,Diallo,ibrahim.diallo@example.org,13C,30,Distinction\n"
+)
+
+
+def upload(client, text: str | bytes, name: str = "learners.csv"):
+    content = text.encode() if isinstance(text, str) else text
+    return client.post(reverse("centre:import"), {"file": SimpleUploadedFile(name, content)})
+
+
+def test_aliases_match_case_insensitively():
+    columns, errors = match_headers(
+        ["CANDIDATE NO.", "forename", "Legal Surname", "E-mail", "Reg Group"]
+    )
+    assert not errors
+    assert list(columns) == ["candidate_number", "first_name", "last_name", "email", "group"]
+
+
+def test_missing_column_is_named():
+    _, errors = match_headers(["Candidate No", "Forename", "Surname", "Email"])
+    assert [str(e) for e in errors] == [
+        'Row 1, Group: column missing (a header such as "group", "reg group", "registration group")'
+    ]
+
+
+def test_a_good_file_imports_and_a_second_import_changes_nothing(cast, client_for):
+    client = client_for("admin")
+    preview = upload(client, GOOD)
+    assert preview.status_code == 200
+    plan = preview.context["plan"]
+    assert plan.ok and len(plan.to_add) == 2 and plan.new_groups == ["13C"]
+    done = client.post(reverse("centre:import_confirm"))
+    assert done.status_code == 302
+    hannah = Learner.objects.get(candidate_number="0101")
+    assert hannah.group == cast.group
+    assert dict(hannah.enrolments.values_list("unit__number", "target_grade")) == {30: "M", 6: "P"}
+    assert TeachingGroup.objects.get(name="13C").units.filter(number=30).exists()
+    assert TargetChange.objects.filter(enrolment__learner=hannah, source="import").count() == 2
+    again = upload(client, GOOD).context["plan"]
+    assert (len(again.to_add), len(again.to_update), len(again.unchanged)) == (0, 0, 2)
+    client.post(reverse("centre:import_confirm"))
+    assert TargetChange.objects.filter(enrolment__learner=hannah).count() == 2
+
+
+def test_one_bad_row_changes_nothing_and_names_row_and_column(cast, client_for):
+    client = client_for("admin")
+    bad = GOOD + "12345,Zoe,Ng,zoe@example.org,13A,30,M\n"
+    response = upload(client, bad)
+    plan = response.context["plan"]
+    assert [str(e) for e in plan.errors] == [
+        "Row 5, Candidate number: '12345' is not a 4-digit candidate number"
+    ]
+    assert b"nothing has been imported" in response.content
+    confirm = client.post(reverse("centre:import_confirm"))
+    assert confirm.status_code == 302
+    assert not Learner.objects.filter(candidate_number__in=["0101", "0102"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("0103,,Ng,zoe@example.org,13A,30,M", "Row 5, First name: empty"),
+        (
+            "0103,Zoe,Ng,not-an-email,13A,30,M",
+            "Row 5, Email: 'not-an-email' is not an email address",
+        ),
+        (
+            "0103,Zoe,Ng,zoe@example.org,13A,99,M",
+            "Row 5, Unit: unknown unit '99' (the catalogue has units 6, 30)",
+        ),
+        (
+            "0103,Zoe,Ng,zoe@example.org,13A,30,A*",
+            "Row 5, Target grade: 'A*' is not a target grade (use P, M or D)",
+        ),
+        (
+            '0103,=HYPERLINK("x"),Ng,zoe@example.org,13A,30,M',
+            "Row 5, First name: '=HYPERLINK(\"x\")' looks like a spreadsheet formula; remove it",
+        ),
+        (
+            "0101,Hannah,Baker,hannah.baker@example.org,13A,30,M",
+            "Row 5, Candidate number: duplicate of row 2 (candidate 0101)",
+        ),
+        (
+            "0101,Hannah,Smith,hannah.baker@example.org,13A,30,M",
+            "Row 5, Last name: candidate 0101 is also on row 2 with a different last name",
+        ),
+    ],
+)
+def test_each_kind_of_bad_row_is_reported(cast, line, expected):
+    rows = read_table((GOOD + line + "\n").encode(), "x.csv")
+    plan = build_plan(rows, cast.centre, cast.year)
+    assert [str(e) for e in plan.errors] == [expected]
+
+
+def test_a_changed_name_updates_in_place(cast):
+    plan = build_plan(read_table(GOOD.encode(), "x.csv"), cast.centre, cast.year)
+    from tracker.importing import apply_plan
+
+    apply_plan(plan, cast.admin)
+    pk = Learner.objects.get(candidate_number="0102").pk
+    changed = GOOD.replace("Ibrahim,Diallo", "Ibrahim,Diallo-Smith")
+    plan = build_plan(read_table(changed.encode(), "x.csv"), cast.centre, cast.year)
+    assert [row.changes for row in plan.to_update] == [["Last name: Diallo → Diallo-Smith"]]
+    apply_plan(plan, cast.admin)
+    learner = Learner.objects.get(pk=pk)
+    assert learner.last_name == "Diallo-Smith"
+    assert learner.user.last_name == "Diallo-Smith"
+
+
+def test_windows_1252_semicolons_and_bom_are_read(cast):
+    text = GOOD.replace(",", ";").replace("Hannah", "Zoë")
+    for content in (text.encode("cp1252"), b"\xef\xbb\xbf" + text.encode()):
+        plan = build_plan(read_table(content, "x.csv"), cast.centre, cast.year)
+        assert plan.ok
+        assert plan.learners[0].first_name == "Zoë"
+
+
+def test_tab_separated_with_leading_zeros_lost(cast):
+    text = "Candidate Number\tFirst Name\tSurname\tEmail\tGroup\n42\tAmy\tLee\t\t13A\n"
+    plan = build_plan(read_table(text.encode(), "x.txt"), cast.centre, cast.year)
+    assert plan.ok
+    assert plan.learners[0].candidate_number == "0042"
+
+
+def test_xlsx_files_import(cast):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Candidate No", "Forename", "Surname", "Email", "Reg Group", "Unit", "Target"])
+    sheet.append([101, "Hannah", "Baker", "hb@example.org", "13A", 30, "M"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    plan = build_plan(read_table(buffer.getvalue(), "x.xlsx"), cast.centre, cast.year)
+    assert plan.ok
+    assert (plan.learners[0].candidate_number, plan.learners[0].targets) == ("0101", {30: "M"})
+
+
+def test_command_reports_errors_with_a_non_zero_exit(cast, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(GOOD + "0103,Zoe,Ng,zoe@example.org,13A,30,A*\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_learners", str(path))
+    assert "Row 5, Target grade: 'A*' is not a target grade (use P, M or D)" in str(caught.value)
+    assert not Learner.objects.filter(candidate_number="0101").exists()
+
+
+def test_command_dry_run_writes_nothing_then_imports(cast, tmp_path, capsys):
+    path = tmp_path / "good.csv"
+    path.write_text(GOOD)
+    call_command("import_learners", str(path), "--dry-run")
+    assert "2 to add" in capsys.readouterr().out
+    assert not Learner.objects.filter(candidate_number="0101").exists()
+    call_command("import_learners", str(path))
+    assert Enrolment.objects.filter(learner__candidate_number="0101").count() == 2
+
+
+def test_an_excel_file_named_csv_gets_a_clear_error(cast, client_for):
+    response = upload(client_for("admin"), b"PK\x03\x04rest", "learners.csv")
+    assert "give it the .xlsx extension" in response.content.decode()

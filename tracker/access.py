@@ -1,0 +1,84 @@
+"""One place for who may reach what.
+
+Every view takes the objects it touches from these helpers, which scope by the user and
+answer 404 to outsiders, so a guessed URL never reveals that a record exists.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from tracker.models import Centre, Learner, TeachingGroup, User, staff_centre_id
+
+ROLES = {
+    "teacher": "is_teacher",
+    "internal_verifier": "is_internal_verifier",
+    "centre_admin": "is_centre_admin",
+}
+
+
+def has_role(user: User, role: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and getattr(user, ROLES[role]))
+
+
+def role_required(*roles: str) -> Callable:
+    """Let signed-in users with any of the roles in; others get 403 (the page is no secret)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not any(has_role(request.user, role) for role in roles):
+                raise PermissionDenied("This page is for another role.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def centre_for_admin(user: User) -> Centre:
+    """Return the centre a centre admin manages (403 when they have none)."""
+    centre_id = staff_centre_id(user)
+    if not has_role(user, "centre_admin") or centre_id is None:
+        raise PermissionDenied("You are not a centre admin.")
+    return Centre.objects.get(pk=centre_id)
+
+
+def get_learner_for_user(user: User, pk: int) -> Learner:
+    return get_object_or_404(
+        Learner.objects.for_user(user).select_related("group", "centre"), pk=pk
+    )
+
+
+def get_group_for_user(user: User, pk: int) -> TeachingGroup:
+    return get_object_or_404(
+        TeachingGroup.objects.for_user(user).select_related("academic_year", "centre"), pk=pk
+    )
+
+
+def can_edit_learner(user: User, learner: Learner) -> bool:
+    """Teachers of the learner's group and centre admins may change their records."""
+    if has_role(user, "centre_admin") and staff_centre_id(user) == learner.centre_id:
+        return True
+    return bool(
+        has_role(user, "teacher")
+        and learner.group_id
+        and learner.group.teachers.filter(pk=user.pk).exists()
+    )
+
+
+def get_learner_for_editing(user: User, pk: int) -> Learner:
+    """Return a learner the user may change: 404 when out of scope, 403 when read-only."""
+    learner = get_learner_for_user(user, pk)
+    if not can_edit_learner(user, learner):
+        raise PermissionDenied("You can view this learner but not change their records.")
+    return learner
+
+
+def get_enrolment_of(learner: Learner, pk: int):
+    """Return one of the learner's enrolments (404 for anyone else's)."""
+    return get_object_or_404(learner.enrolments.select_related("unit"), pk=pk)

@@ -1,0 +1,13 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """Sign in with a username or an email address (learners often know only their email)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username and "@" in username:
+            match = get_user_model().objects.filter(email__iexact=username.strip()).first()
+            if match is not None:
+                username = match.get_username()
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -1,0 +1,152 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+
+from criteria.models import Unit
+from tracker.models import TARGET_GRADES, Learner, TeachingGroup, User
+
+
+class TargetForm(forms.Form):
+    target_grade = forms.ChoiceField(
+        label="Target grade", choices=[("", "No target"), *TARGET_GRADES], required=False
+    )
+
+
+class MoveLearnerForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=TeachingGroup.objects.none(), label="Move to group")
+
+    def __init__(self, *args, learner: Learner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.learner = learner
+        self.fields["group"].queryset = TeachingGroup.objects.filter(
+            centre_id=learner.centre_id
+        ).exclude(pk=learner.group_id)
+
+    def clean_group(self) -> TeachingGroup:
+        group = self.cleaned_data["group"]
+        if group.pk == self.learner.group_id:
+            raise forms.ValidationError("The learner is already in that group.")
+        return group
+
+
+class StaffForm(forms.ModelForm):
+    """Add or edit a member of staff and their roles."""
+
+    password = forms.CharField(
+        label="Initial password",
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Leave empty to let them set one through 'Forgot your password?'.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_teacher",
+            "is_internal_verifier",
+            "is_centre_admin",
+            "is_active",
+        ]
+        labels = {"is_active": "Can sign in"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "email"):
+            self.fields[name].required = True
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another account already uses this email address.")
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if password:
+            validate_password(password, self.instance)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        roles = ("is_teacher", "is_internal_verifier", "is_centre_admin")
+        if not any(cleaned.get(role) for role in roles):
+            raise forms.ValidationError("Give the member of staff at least one role.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        password = self.cleaned_data.get("password")
+        if password:
+            user.set_password(password)
+        elif not user.pk:
+            user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = TeachingGroup
+        fields = ["name", "academic_year", "units", "teachers", "internal_verifiers"]
+        widgets = {
+            "units": forms.CheckboxSelectMultiple,
+            "teachers": forms.CheckboxSelectMultiple,
+            "internal_verifiers": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "internal_verifiers": "Internal verifiers sample this group's assessment decisions; "
+            "nobody verifies their own decisions.",
+        }
+
+    def __init__(self, *args, centre, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+        staff = User.objects.filter(staff_membership__centre=centre, is_active=True)
+        self.fields["academic_year"].queryset = centre.years.all()
+        self.fields["units"].queryset = Unit.objects.all()
+        self.fields["teachers"].queryset = staff.filter(is_teacher=True)
+        self.fields["internal_verifiers"].queryset = staff.filter(is_internal_verifier=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        name, year = cleaned.get("name"), cleaned.get("academic_year")
+        if name and year:
+            clash = TeachingGroup.objects.filter(
+                centre=self.centre, academic_year=year, name__iexact=name
+            ).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("name", f"There is already a group {name} in {year}.")
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Learners file (CSV or XLSX)",
+        help_text="An export from your MIS (SIMS, Arbor, Bromcom…) with a header row.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError("The file is over 10 MB: split it or remove columns.")
+        return upload
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with labels people expect."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Username or email"
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tracker.importing import ImportFileError, apply_plan, build_plan, read_table
+from tracker.models import Centre
+
+
+class Command(BaseCommand):
+    help = "Import learners from a MIS export (CSV or XLSX): all rows or none."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Check and report only")
+        parser.add_argument("--centre", help="OCR centre number (needed with several centres)")
+
+    def handle(self, *args, **options):
+        centre = self.centre(options["centre"])
+        year = centre.years.filter(is_current=True).first() or centre.years.first()
+        if year is None:
+            raise CommandError(f"{centre} has no academic year yet.")
+        path: Path = options["file"]
+        try:
+            plan = build_plan(read_table(path.read_bytes(), path.name), centre, year)
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}") from None
+        except ImportFileError as error:
+            raise CommandError(str(error)) from None
+        if plan.errors:
+            report = "\n".join(f"  {error}" for error in plan.errors)
+            raise CommandError(
+                f"{path.name}: {len(plan.errors)} problem(s), nothing imported:\n{report}"
+            )
+        summary = (
+            f"{len(plan.to_add)} to add, {len(plan.to_update)} to update, "
+            f"{len(plan.unchanged)} unchanged"
+        )
+        if options["dry_run"]:
+            self.stdout.write(f"{path.name} is valid (dry run, nothing written): {summary}.")
+            return
+        counts = apply_plan(plan, None)
+        self.stdout.write(
+            f"Imported {path.name}: {counts['added']} added, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['groups_created']} groups created."
+        )
+
+    def centre(self, number: str | None) -> Centre:
+        centres = Centre.objects.all()
+        if number:
+            centres = centres.filter(ocr_number=number)
+        found = list(centres[:2])
+        if len(found) != 1:
+            raise CommandError(
+                "No centre matches." if not found else "Several centres: give --centre NUMBER."
+            )
+        return found[0]

@@ -1,0 +1,275 @@
+"""Centre, years, teaching groups, learners and their enrolments on units."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from criteria.models import Unit
+
+candidate_number_validator = RegexValidator(
+    r"^\d{4}$", "An OCR candidate number is exactly 4 digits, e.g. 0042."
+)
+centre_number_validator = RegexValidator(
+    r"^\d{5}$", "An OCR centre number is exactly 5 digits, e.g. 12345."
+)
+uln_validator = RegexValidator(r"^\d{10}$", "A unique learner number (ULN) is 10 digits.")
+
+TARGET_GRADES = [("P", "Pass"), ("M", "Merit"), ("D", "Distinction")]
+
+
+class Centre(models.Model):
+    name = models.CharField(max_length=200)
+    ocr_number = models.CharField(
+        "OCR centre number", max_length=5, unique=True, validators=[centre_number_validator]
+    )
+    aspiration_step = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Grades above the target for the aspirational grade (0 to show none)",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ocr_number})"
+
+
+class AcademicYear(models.Model):
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="years")
+    name = models.CharField(max_length=20, help_text="e.g. 2026/27")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    is_current = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "name"], name="year_name_once"),
+            models.UniqueConstraint(
+                fields=["centre"], condition=Q(is_current=True), name="one_current_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """Which centre a member of staff works for (a trust may run several centres)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_membership"
+    )
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="staff")
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.centre}"
+
+
+class TeachingGroupQuerySet(models.QuerySet):
+    def for_user(self, user) -> "TeachingGroupQuerySet":
+        """Return the groups this user may see: admins their centre, staff their groups."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        rules = Q(pk__in=[])
+        centre_id = staff_centre_id(user)
+        if user.is_centre_admin and centre_id:
+            rules |= Q(centre_id=centre_id)
+        if user.is_teacher:
+            rules |= Q(teachers=user)
+        if user.is_internal_verifier:
+            rules |= Q(internal_verifiers=user)
+        return self.filter(rules).distinct()
+
+    def taught_by(self, user) -> "TeachingGroupQuerySet":
+        return self.filter(teachers=user)
+
+
+class TeachingGroup(models.Model):
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="groups")
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(max_length=60, help_text="e.g. 13HSC1")
+    units = models.ManyToManyField(Unit, related_name="teaching_groups", blank=True)
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teaching_groups", blank=True
+    )
+    internal_verifiers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="verified_groups", blank=True
+    )
+
+    objects = TeachingGroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["academic_year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "academic_year", "name"], name="group_name_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("group", args=[self.pk])
+
+
+class LearnerQuerySet(models.QuerySet):
+    def for_user(self, user) -> "LearnerQuerySet":
+        """Return the learners this user may see.
+
+        A learner sees only themselves; a teacher the learners of the groups they teach;
+        an internal verifier the learners of the groups they verify; a centre admin every
+        learner of their centre.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        rules = Q(user=user)
+        centre_id = staff_centre_id(user)
+        if user.is_centre_admin and centre_id:
+            rules |= Q(centre_id=centre_id)
+        if user.is_teacher:
+            rules |= Q(group__teachers=user)
+        if user.is_internal_verifier:
+            rules |= Q(group__internal_verifiers=user)
+        return self.filter(rules).distinct()
+
+
+class Learner(models.Model):
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="learners")
+    candidate_number = models.CharField(max_length=4, validators=[candidate_number_validator])
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    uln = models.CharField("ULN", max_length=10, blank=True, validators=[uln_validator])
+    average_gcse = models.DecimalField(
+        "average GCSE score", max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    group = models.ForeignKey(
+        TeachingGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="learners"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="learner",
+    )
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "candidate_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "candidate_number"], name="candidate_number_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.candidate_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("learner", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "EnrolmentQuerySet":
+        return self.filter(learner__in=Learner.objects.for_user(user))
+
+
+class Enrolment(models.Model):
+    """A learner taking a unit in an academic year, with their target grade."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="enrolments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="enrolments")
+    academic_year = models.ForeignKey(
+        AcademicYear, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    target_grade = models.CharField(max_length=1, choices=TARGET_GRADES, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["learner", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "unit", "academic_year"], name="enrolment_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} on unit {self.unit.number}"
+
+
+class TargetChange(models.Model):
+    """Every change of a target grade: who, when, from, to and how."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "MIS import"
+        TEACHER = "teacher", "entered by staff"
+        GCSE = "gcse", "from average GCSE score"
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="target_changes"
+    )
+    old_grade = models.CharField(max_length=1, choices=TARGET_GRADES, blank=True)
+    new_grade = models.CharField(max_length=1, choices=TARGET_GRADES, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment}: {self.old_grade or '—'} → {self.new_grade or '—'}"
+
+
+class GcseTargetRange(models.Model):
+    """The centre's own mapping from average GCSE score to a minimum target grade."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="gcse_ranges")
+    minimum_score = models.DecimalField(max_digits=4, decimal_places=2)
+    grade = models.CharField(max_length=1, choices=TARGET_GRADES)
+
+    class Meta:
+        ordering = ["centre", "minimum_score"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "minimum_score"], name="gcse_range_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minimum_score}+ → {self.grade}"
+
+
+class LeadAssessor(models.Model):
+    """The lead assessor of a unit at a centre (authorises resubmissions)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="lead_assessors")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="lead_assessors")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_units"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "unit"], name="one_lead_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} leads unit {self.unit.number}"
+
+
+def staff_centre_id(user) -> int | None:
+    """Return the id of the centre a member of staff works for, or None."""
+    membership = getattr(user, "staff_membership", None)
+    return membership.centre_id if membership else None

@@ -31,10 +31,12 @@ setup-dev: $(VENV)/.dev assets
 db: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_specs
+	$(PY) manage.py seed_demo
 
 run: db
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo
+	@$(PY) manage.py demo_signins
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -639,4 +639,5 @@ def _load_resources(writer: _Writer, name: str, unit: Unit, rows: list[dict]) ->
         Resource(unit=unit, kind=kind, text=text, order=order)
         for order, (kind, text) in enumerate(wanted)
     )
-    writer.report.changed.append(f"{name} resources ({len(wanted)})")
+    bucket = writer.report.changed if current else writer.report.added
+    bucket.append(f"{name} resources ({len(wanted)})")

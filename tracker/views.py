@@ -48,6 +48,9 @@ def learner_home(request: HttpRequest) -> HttpResponse:
     step = learner.centre.aspiration_step
     for enrolment in enrolments:
         enrolment.aspirational = aspirational_grade(enrolment.target_grade, step)
+        enrolment.item_total = (
+            enrolment.topic_count if enrolment.unit.is_examined else enrolment.criterion_count
+        )
     group = learner.group
     teachers = list(group.teachers.all()) if group else []
     return render(

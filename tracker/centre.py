@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -184,7 +185,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"Imported {pending['name']}: {counts['added']} learners added, {counts['updated']} "
-        f"updated, {counts['unchanged']} unchanged, {counts['groups_created']} groups created.",
+        f"updated, {counts['unchanged']} unchanged, {counts['groups_created']} "
+        f"group{pluralize(counts['groups_created'])} created.",
     )
     return redirect("centre:home")
 

@@ -149,6 +149,11 @@ class ImportPlan:
         return [row for row in self.learners if row.action == "unchanged"]
 
     @property
+    def to_write(self) -> int:
+        """Return how many learners importing would add or update."""
+        return len(self.to_add) + len(self.to_update)
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 

@@ -13,9 +13,18 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
-from tracker.forms import GroupForm, ImportForm, StaffForm
+from tracker.forms import AspirationForm, GcseRangeFormSet, GroupForm, ImportForm, StaffForm
 from tracker.importing import ImportFileError, apply_plan, build_plan, read_table
-from tracker.models import AcademicYear, Enrolment, Learner, StaffMembership, TeachingGroup, User
+from tracker.models import (
+    AcademicYear,
+    Enrolment,
+    GcseTargetRange,
+    Learner,
+    StaffMembership,
+    TeachingGroup,
+    User,
+)
+from tracker.targets import targets_from_gcse
 
 IMPORT_SESSION_KEY = "learner_import"
 
@@ -191,6 +200,40 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("centre:home")
 
 
+@require_http_methods(["GET", "POST"])
+@access.role_required("centre_admin")
+def targets(request: HttpRequest) -> HttpResponse:
+    """Edit the centre's GCSE-to-target ranges and aspirational step; fill empty targets."""
+    centre = access.centre_for_admin(request.user)
+    ranges = GcseTargetRange.objects.filter(centre=centre)
+    formset = GcseRangeFormSet(request.POST or None, queryset=ranges, prefix="ranges")
+    step_form = AspirationForm(
+        request.POST or None, initial={"aspiration_step": centre.aspiration_step}
+    )
+    if request.method == "POST" and "apply" in request.POST:
+        count = targets_from_gcse(centre, request.user)
+        messages.success(request, f"{count} target{pluralize(count)} set from GCSE scores.")
+        return redirect("centre:targets")
+    if request.method == "POST" and formset.is_valid() and step_form.is_valid():
+        for band in formset.save(commit=False):
+            band.centre = centre
+            band.save()
+        for band in formset.deleted_objects:
+            band.delete()
+        centre.aspiration_step = step_form.cleaned_data["aspiration_step"]
+        centre.save(update_fields=["aspiration_step"])
+        messages.success(request, "Target settings saved.")
+        return redirect("centre:targets")
+    waiting = Enrolment.objects.filter(
+        learner__centre=centre, target_grade="", learner__average_gcse__isnull=False
+    ).count()
+    return render(
+        request,
+        "tracker/centre/targets.html",
+        {"formset": formset, "step_form": step_form, "waiting": waiting},
+    )
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("staff/", staff_list, name="staff"),
@@ -199,6 +242,7 @@ urlpatterns = [
     path("groups/", group_list, name="groups"),
     path("groups/add/", group_edit, name="group_add"),
     path("groups/<int:pk>/edit/", group_edit, name="group_edit"),
+    path("targets/", targets, name="targets"),
     path("import/", import_learners, name="import"),
     path("import/confirm/", import_confirm, name="import_confirm"),
 ]

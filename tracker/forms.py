@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
-from tracker.models import TARGET_GRADES, Learner, TeachingGroup, User
+from tracker.models import TARGET_GRADES, GcseTargetRange, Learner, TeachingGroup, User
 
 
 class TargetForm(forms.Form):
@@ -150,3 +150,21 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "Username or email"
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class AspirationForm(forms.Form):
+    aspiration_step = forms.IntegerField(
+        label="Aspirational grade: grades above the target",
+        min_value=0,
+        max_value=2,
+        help_text="0 shows no aspirational grade; 1 shows Merit for a Pass target.",
+    )
+
+
+GcseRangeFormSet = forms.modelformset_factory(
+    GcseTargetRange,
+    fields=["minimum_score", "grade"],
+    extra=3,
+    can_delete=True,
+    labels={"minimum_score": "Average GCSE from", "grade": "Minimum target grade"},
+)

@@ -43,3 +43,24 @@ def set_target(enrolment: Enrolment, grade: str, user: User | None, source: str)
         enrolment.target_grade = grade
         enrolment.save(update_fields=["target_grade"])
     return True
+
+
+def targets_from_gcse(centre, user: User | None) -> int:
+    """Fill empty targets from average GCSE scores through the centre's ranges.
+
+    Targets already set (imported or entered by a teacher) are never overwritten.
+    Return how many targets were set.
+    """
+    ranges = list(GcseTargetRange.objects.filter(centre=centre))
+    if not ranges:
+        return 0
+    count = 0
+    enrolments = Enrolment.objects.filter(
+        learner__centre=centre, target_grade="", learner__average_gcse__isnull=False
+    ).select_related("learner")
+    with transaction.atomic():
+        for enrolment in enrolments:
+            grade = target_from_gcse(enrolment.learner.average_gcse, ranges)
+            if grade and set_target(enrolment, grade, user, TargetChange.Source.GCSE):
+                count += 1
+    return count

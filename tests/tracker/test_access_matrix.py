@@ -49,6 +49,7 @@ GET_MATRIX = {
     "centre:group_add": (lambda c: {}, ADMIN_ONLY),
     "centre:group_edit": (lambda c: {"pk": c.group.pk}, ADMIN_ONLY),
     "centre:import": (lambda c: {}, ADMIN_ONLY),
+    "centre:targets": (lambda c: {}, ADMIN_ONLY),
     "centre:import_confirm": (lambda c: {}, GET_REFUSED),
     "criteria:unit_list": (lambda c: {}, EVERYONE),
     "criteria:unit": (lambda c: {"slug": c.unit30.slug}, EVERYONE),

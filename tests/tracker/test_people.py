@@ -219,3 +219,32 @@ def test_target_from_gcse_uses_the_centres_ranges(cast):
     assert target_from_gcse(Decimal("5.49"), ranges) == "P"
     assert target_from_gcse(Decimal("3.9"), ranges) == ""
     assert target_from_gcse(None, ranges) == ""
+
+
+def test_admin_sets_gcse_ranges_and_fills_empty_targets_only(cast, client_for):
+    from decimal import Decimal
+
+    cast.learner.average_gcse = Decimal("5.8")
+    cast.learner.save()
+    kept = cast.learner.enrolments.get(unit=cast.unit6)
+    kept.target_grade = "D"
+    kept.save()
+    client = client_for("admin")
+    response = client.post(
+        reverse("centre:targets"),
+        {
+            "ranges-TOTAL_FORMS": "2",
+            "ranges-INITIAL_FORMS": "0",
+            "ranges-0-minimum_score": "4.0",
+            "ranges-0-grade": "P",
+            "ranges-1-minimum_score": "5.5",
+            "ranges-1-grade": "M",
+            "aspiration_step": "1",
+        },
+    )
+    assert response.status_code == 302
+    client.post(reverse("centre:targets"), {"apply": "1"})
+    assert cast.learner.enrolments.get(unit=cast.unit30).target_grade == "M"
+    assert cast.learner.enrolments.get(unit=cast.unit6).target_grade == "D"
+    change = TargetChange.objects.get(enrolment__unit=cast.unit30, enrolment__learner=cast.learner)
+    assert (change.source, change.changed_by) == ("gcse", cast.admin)

@@ -7,19 +7,23 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from criteria.models import Unit
+from tracker.assessment import Claim, submit_evidence
 from tracker.models import (
     AcademicYear,
     Centre,
     Enrolment,
+    Evidence,
     Learner,
     StaffMembership,
     TeachingGroup,
     User,
 )
 
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 ROLES = ["anonymous", "learner", "other_learner", "teacher", "other_teacher", "iv", "admin"]
 
 
@@ -55,6 +59,12 @@ class Cast:
     other_teacher: User
     iv: User
     admin: User
+    evidence: Evidence
+
+    @property
+    def enrolment(self) -> Enrolment:
+        """The learner's Unit 30 enrolment."""
+        return self.learner.enrolments.get(unit=self.unit30)
 
     def user(self, role: str) -> User | None:
         if role == "anonymous":
@@ -121,6 +131,17 @@ def cast(db) -> Cast:
     group.teachers.add(teacher)
     other_group.teachers.add(other_teacher)
     group.internal_verifiers.add(iv)
+    learner = make_learner(centre, group, "0001", "Lara", "Learner")
+    evidence = submit_evidence(
+        learner.enrolments.get(unit=unit30),
+        learner.user,
+        [Claim(unit30.criteria.get(code="P1"), "page 1")],
+        upload=SimpleUploadedFile("handout.pdf", PDF),
+        original_name="handout.pdf",
+        content_type="application/pdf",
+        sha256="0" * 64,
+        declared=True,
+    )
     return Cast(
         centre=centre,
         year=year,
@@ -128,12 +149,13 @@ def cast(db) -> Cast:
         unit30=unit30,
         group=group,
         other_group=other_group,
-        learner=make_learner(centre, group, "0001", "Lara", "Learner"),
+        learner=learner,
         other_learner=make_learner(centre, other_group, "0002", "Omar", "Other"),
         teacher=teacher,
         other_teacher=other_teacher,
         iv=iv,
         admin=admin,
+        evidence=evidence,
     )
 
 

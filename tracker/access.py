@@ -82,3 +82,44 @@ def get_learner_for_editing(user: User, pk: int) -> Learner:
 def get_enrolment_of(learner: Learner, pk: int):
     """Return one of the learner's enrolments (404 for anyone else's)."""
     return get_object_or_404(learner.enrolments.select_related("unit"), pk=pk)
+
+
+def get_own_enrolment(user: User, pk: int):
+    """Return one of the signed-in learner's own enrolments (404 for anyone else's)."""
+    from tracker.models import Enrolment
+
+    return get_object_or_404(
+        Enrolment.objects.filter(learner__user=user).select_related(
+            "unit__suite", "learner__group", "learner__centre", "academic_year"
+        ),
+        pk=pk,
+    )
+
+
+def get_enrolment_for_user(user: User, learner_pk: int, pk: int):
+    """Return a learner's enrolment the user may see (404 otherwise)."""
+    learner = get_learner_for_user(user, learner_pk)
+    return get_object_or_404(
+        learner.enrolments.select_related(
+            "unit__suite", "learner__group", "learner__centre", "academic_year"
+        ),
+        pk=pk,
+    )
+
+
+def can_assess(user: User, learner: Learner) -> bool:
+    """Only teachers of the learner's group record assessment decisions."""
+    return bool(
+        has_role(user, "teacher")
+        and learner.group_id
+        and learner.group.teachers.filter(pk=user.pk).exists()
+    )
+
+
+def get_evidence_for_user(user: User, pk: int):
+    from tracker.models import Evidence
+
+    return get_object_or_404(
+        Evidence.objects.for_user(user).select_related("enrolment__learner", "enrolment__unit"),
+        pk=pk,
+    )

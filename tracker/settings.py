@@ -176,3 +176,34 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Evidence uploads: allowed extensions and the size limit (enforced while streaming).
+EVIDENCE_ALLOWED_TYPES = env_list(
+    "EVIDENCE_ALLOWED_TYPES",
+    # fmt: off
+    [
+        "pdf",
+        "doc",
+        "docx",
+        "odt",
+        "ppt",
+        "pptx",
+        "odp",
+        "xls",
+        "xlsx",
+        "txt",
+        "jpg",
+        "jpeg",
+        "png",
+        "mp4",
+        "mov",
+        "mp3",
+        "m4a",
+    ],
+    # fmt: on
+)
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50, minimum=1) * 1024 * 1024
+# Centre policy: how many resubmissions a criterion may have (authorised by the lead assessor).
+RESUBMISSIONS_ALLOWED = env_int("RESUBMISSIONS_ALLOWED", 1, minimum=0)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker import centre, views
+from tracker import centre, evidence_views, marking, views
 from tracker.forms import SignInForm
 
 urlpatterns = [
@@ -18,6 +18,21 @@ urlpatterns = [
         name="learner_target",
     ),
     path("learners/<int:pk>/move/", views.move_learner, name="learner_move"),
+    path("me/units/<int:pk>/", evidence_views.learner_unit, name="learner_unit"),
+    path("me/units/<int:pk>/upload/", evidence_views.upload_evidence, name="upload"),
+    path("evidence/<int:pk>/withdraw/", evidence_views.withdraw, name="withdraw"),
+    path("evidence/<int:pk>/download/", evidence_views.download, name="download"),
+    path("marking/", marking.queue, name="queue"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/", marking.mark, name="mark"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/predict/", marking.predict, name="predict"),
+    path(
+        "learners/<int:pk>/units/<int:enrolment_pk>/evidence/",
+        evidence_views.staff_evidence,
+        name="staff_evidence",
+    ),
+    path("groups/<int:pk>/units/<int:unit_pk>/", marking.grid, name="grid"),
+    path("groups/<int:pk>/units/<int:unit_pk>/marks/", marking.exam_mark, name="exam_marks"),
     path("centre/", include((centre.urlpatterns, "centre"))),
     path("units/", include("criteria.urls")),
     path(

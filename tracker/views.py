@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tracker import access
 from tracker.forms import MoveLearnerForm, TargetForm
 from tracker.models import Enrolment, TargetChange, TeachingGroup
+from tracker.progress import deadlines_for, progress_for
 from tracker.targets import aspirational_grade, set_target
 
 
@@ -40,24 +41,26 @@ def _enrolments_with_units():
 @require_safe
 @login_required
 def learner_home(request: HttpRequest) -> HttpResponse:
-    """Show a learner their units, targets and progress."""
+    """Show a learner their units: progress, grades, what next, and deadlines."""
     learner = getattr(request.user, "learner", None)
     if learner is None:
         raise PermissionDenied("This page is for learners.")
-    enrolments = _enrolments_with_units().filter(learner=learner)
+    enrolments = Enrolment.objects.filter(learner=learner).select_related(
+        "unit__suite", "learner__group", "academic_year"
+    )
+    progress = progress_for(enrolments)
     step = learner.centre.aspiration_step
-    for enrolment in enrolments:
-        enrolment.aspirational = aspirational_grade(enrolment.target_grade, step)
-        enrolment.item_total = (
-            enrolment.topic_count if enrolment.unit.is_examined else enrolment.criterion_count
-        )
+    for entry in progress:
+        entry.aspirational = aspirational_grade(entry.target, step)
     group = learner.group
     teachers = list(group.teachers.all()) if group else []
-    return render(
-        request,
-        "tracker/learner_home.html",
-        {"learner": learner, "enrolments": enrolments, "teachers": teachers},
-    )
+    context = {
+        "learner": learner,
+        "progress_list": progress,
+        "teachers": teachers,
+        "deadlines": deadlines_for(learner, progress),
+    }
+    return render(request, "tracker/learner_home.html", context)
 
 
 def _groups_overview(groups):

@@ -27,6 +27,12 @@ EVERYONE = row(LOGIN, 200, 200, 200, 200, 200, 200)
 ADMIN_ONLY = row(LOGIN, 403, 403, 403, 403, 403, 200)
 PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 GET_REFUSED = row(405, 405, 405, 405, 405, 405, 405)
+ASSESSORS_ONLY = row(LOGIN, 403, 404, 302, 404, 403, 403)
+
+
+def ENROLMENT(c):  # noqa: N802 - reads as a constant in the tables below
+    return {"pk": c.learner.pk, "enrolment_pk": c.enrolment.pk}
+
 
 # name -> (kwargs from the cast, expected GET status per role)
 GET_MATRIX = {
@@ -51,6 +57,20 @@ GET_MATRIX = {
     "centre:import": (lambda c: {}, ADMIN_ONLY),
     "centre:targets": (lambda c: {}, ADMIN_ONLY),
     "centre:import_confirm": (lambda c: {}, GET_REFUSED),
+    "learner_unit": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
+    "upload": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
+    "withdraw": (lambda c: {"pk": c.evidence.pk}, GET_REFUSED),
+    "download": (lambda c: {"pk": c.evidence.pk}, row(LOGIN, 200, 404, 200, 404, 200, 200)),
+    "queue": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 403)),
+    "mark": (ENROLMENT, row(LOGIN, 302, 404, 200, 404, 200, 200)),
+    "decide": (ENROLMENT, GET_REFUSED),
+    "predict": (ENROLMENT, GET_REFUSED),
+    "staff_evidence": (ENROLMENT, row(LOGIN, 403, 404, 200, 404, 403, 403)),
+    "grid": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ),
+    "exam_marks": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk}, GET_REFUSED),
     "criteria:unit_list": (lambda c: {}, EVERYONE),
     "criteria:unit": (lambda c: {"slug": c.unit30.slug}, EVERYONE),
     "login": (lambda c: {}, PUBLIC),
@@ -76,6 +96,30 @@ POST_MATRIX = {
         row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
     "centre:import_confirm": (lambda c: {}, lambda c: {}, row(LOGIN, 403, 403, 403, 403, 403, 302)),
+    "withdraw": (
+        lambda c: {"pk": c.evidence.pk},
+        lambda c: {},
+        row(LOGIN, 302, 404, 403, 404, 403, 403),
+    ),
+    "decide": (
+        ENROLMENT,
+        lambda c: {
+            "item": f"c:{c.unit30.criteria.get(code='P1').pk}",
+            "revision": "1",
+            "status": "achieved",
+        },
+        ASSESSORS_ONLY,
+    ),
+    "predict": (ENROLMENT, lambda c: {"grade": "M"}, ASSESSORS_ONLY),
+    "exam_marks": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk},
+        lambda c: {
+            "series": "Mock 1",
+            "kind": "mock",
+            f"mark-{c.learner.enrolments.get(unit=c.unit6).pk}": "40",
+        },
+        row(LOGIN, 404, 404, 302, 404, 403, 403),
+    ),
 }
 
 

@@ -54,7 +54,8 @@ def test_learner_home_shows_units_and_targets(cast, client_for):
     assert "Unit 30: Personalisation in health and social care" in page
     assert "Unit 6: Personalisation and a person-centred approach to care" in page
     assert "Merit" in page and "Distinction" in page  # target and aspirational grade
-    assert "0 of 14 criteria achieved" in page
+    assert "0 of 10 pass criteria achieved" in page
+    assert "0 of 3 merit criteria achieved" in page
     assert "0 of 63 topics secure" in page
 
 

@@ -1,6 +1,17 @@
 """The tracking domain's models, split by domain and re-exported here."""
 
 from tracker.models.accounts import User
+from tracker.models.assessment import (
+    Assignment,
+    Decision,
+    DecisionChange,
+    Evidence,
+    EvidenceLink,
+    ExamMark,
+    Extension,
+    Prediction,
+    Status,
+)
 from tracker.models.people import (
     TARGET_GRADES,
     AcademicYear,
@@ -16,6 +27,15 @@ from tracker.models.people import (
 )
 
 __all__ = [
+    "Assignment",
+    "Decision",
+    "DecisionChange",
+    "Evidence",
+    "EvidenceLink",
+    "ExamMark",
+    "Extension",
+    "Prediction",
+    "Status",
     "TARGET_GRADES",
     "AcademicYear",
     "Centre",

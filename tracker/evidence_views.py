@@ -1,0 +1,225 @@
+"""Evidence: learners' unit pages and uploads, staff evidence, and permission-checked downloads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST, require_safe
+
+from tracker import access
+from tracker.assessment import AssessmentError, Claim, submit_evidence, withdraw_evidence
+from tracker.forms_evidence import EvidenceForm, StaffEvidenceForm
+from tracker.models import Evidence, EvidenceLink, Status
+from tracker.progress import progress_for
+from tracker.uploads import PREVIEWABLE, HashingUploadHandler, extension_of, sha256_of
+
+
+def item_choices(progress) -> list[tuple[str, str]]:
+    """Return the unit's criteria or topics as choices 'c:<id>' / 't:<id>'."""
+    prefix = "t" if progress.unit.is_examined else "c"
+    return [
+        (
+            f"{prefix}:{entry.item.pk}",
+            f"{entry.code} {getattr(entry.item, 'wording', '') or entry.item.text}",
+        )
+        for entry in progress.items
+    ]
+
+
+def claims_from(progress, chosen: list[str], location: str) -> list[Claim]:
+    by_key = {
+        f"{'t' if progress.unit.is_examined else 'c'}:{entry.item.pk}": entry.item
+        for entry in progress.items
+    }
+    return [Claim(by_key[key], location) for key in chosen if key in by_key]
+
+
+def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
+    """Return the enrolment's evidence per item key, with each link's location."""
+    links = (
+        EvidenceLink.objects.filter(evidence__enrolment=enrolment)
+        .select_related("evidence", "evidence__uploaded_by")
+        .order_by("evidence__uploaded_at")
+    )
+    result: dict[str, list] = {}
+    for link in links:
+        key = f"c:{link.criterion_id}" if link.criterion_id else f"t:{link.topic_id}"
+        result.setdefault(key, []).append((link.evidence, link.location))
+    return result
+
+
+def annotate_items(progress, evidence) -> None:
+    for entry in progress.items:
+        prefix = "t" if progress.unit.is_examined else "c"
+        entry.key = f"{prefix}:{entry.item.pk}"
+        entry.evidence = evidence.get(entry.key, [])
+
+
+def with_handler(view):
+    """Stream uploads through the hashing, size-limited handler (CSRF checked after)."""
+
+    @csrf_exempt
+    def wrapped(request, *args, **kwargs):
+        request.upload_handlers = [HashingUploadHandler(request)]
+        return csrf_protect(view)(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@require_safe
+@login_required
+def learner_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A learner's unit: progress, what next, every criterion with feedback and evidence."""
+    enrolment = access.get_own_enrolment(request.user, pk)
+    (progress,) = progress_for([enrolment])
+    annotate_items(progress, evidence_by_item(enrolment))
+    uploads = (
+        enrolment.evidence.select_related("uploaded_by")
+        .prefetch_related("links__criterion", "links__topic", "decisions")
+        .order_by("-uploaded_at")
+    )
+    for evidence in uploads:
+        evidence.assessed = any(
+            d.status in (Status.ACHIEVED, Status.NOT_YET) for d in evidence.decisions.all()
+        )
+    context = {"progress": progress, "enrolment": enrolment, "uploads": uploads}
+    return render(request, "tracker/learner_unit.html", context)
+
+
+@with_handler
+@login_required
+def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a file against criteria (or topics), with the authenticity declaration."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    enrolment = access.get_own_enrolment(request.user, pk)
+    (progress,) = progress_for([enrolment])
+    replaces = None
+    if request.GET.get("replaces"):
+        replaces = access.get_evidence_for_user(request.user, int(request.GET["replaces"]))
+        if replaces.enrolment_id != enrolment.pk:
+            raise PermissionDenied
+    initial = (
+        {
+            "items": [
+                f"{'t' if progress.unit.is_examined else 'c'}:{link.criterion_id or link.topic_id}"
+                for link in replaces.links.all()
+            ]
+        }
+        if replaces
+        else {}
+    )
+    form = EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        items=item_choices(progress),
+        too_large=getattr(request, "upload_too_large", None),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            evidence = submit_evidence(
+                enrolment,
+                request.user,
+                claims_from(progress, form.cleaned_data["items"], form.cleaned_data["location"]),
+                upload=upload,
+                original_name=upload.name,
+                content_type=form.checked.content_type,
+                sha256=getattr(upload, "sha256", "") or sha256_of(upload),
+                note=form.cleaned_data["note"],
+                declared=form.cleaned_data["declaration"],
+                replaces=replaces if replaces and not hasattr(replaces, "replaced_by") else None,
+            )
+        except AssessmentError as error:
+            form.add_error(None, str(error))
+        else:
+            codes = ", ".join(
+                link.criterion.code if link.criterion else link.topic.code
+                for link in evidence.links.select_related("criterion", "topic")
+            )
+            messages.success(
+                request, f"Uploaded {evidence.original_name} for {codes}: submitted for assessment."
+            )
+            return redirect("learner_unit", pk=enrolment.pk)
+    return render(
+        request,
+        "tracker/upload.html",
+        {"form": form, "enrolment": enrolment, "replaces": replaces},
+    )
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw unassessed evidence (it stays in the record, hidden from assessment)."""
+    evidence = access.get_evidence_for_user(request.user, pk)
+    if evidence.enrolment.learner.user_id != request.user.pk:
+        raise PermissionDenied("Only the learner can withdraw their evidence.")
+    try:
+        withdraw_evidence(evidence, request.user)
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{evidence.title} withdrawn. It stays in your record.")
+    return redirect("learner_unit", pk=evidence.enrolment_id)
+
+
+@require_safe
+@login_required
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    """Send evidence as an attachment to someone allowed to see it; never a public URL."""
+    evidence = access.get_evidence_for_user(request.user, pk)
+    if not evidence.file:
+        raise access.Http404("This evidence has no file.")
+    inline = (
+        request.GET.get("preview") == "1" and extension_of(evidence.original_name) in PREVIEWABLE
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=not inline,
+        filename=evidence.original_name or "evidence",
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@with_handler
+@login_required
+def staff_evidence(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """A teacher adds an observation, witness testimony or recording for a learner."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
+    if not access.can_assess(request.user, enrolment.learner):
+        raise PermissionDenied("Only the learner's teachers add evidence for them.")
+    (progress,) = progress_for([enrolment])
+    form = StaffEvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        items=item_choices(progress),
+        too_large=getattr(request, "upload_too_large", None),
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("file")
+        kind = form.cleaned_data["kind"]
+        submit_evidence(
+            enrolment,
+            request.user,
+            claims_from(progress, form.cleaned_data["items"], form.cleaned_data["location"]),
+            upload=upload,
+            original_name=upload.name if upload else "",
+            content_type=form.checked.content_type if upload else "",
+            sha256=(getattr(upload, "sha256", "") or sha256_of(upload)) if upload else "",
+            kind=kind,
+            statement=form.cleaned_data["statement"],
+        )
+        messages.success(request, "Evidence added.")
+        return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
+    return render(request, "tracker/staff_evidence.html", {"form": form, "enrolment": enrolment})

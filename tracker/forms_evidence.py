@@ -1,0 +1,129 @@
+"""Forms for evidence and assessment."""
+
+from django import forms
+from django.conf import settings
+
+from tracker.models import Evidence, Status
+from tracker.uploads import UploadRefused, allowed_extensions, check_upload, human_size
+
+
+class ItemChoiceField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class EvidenceForm(forms.Form):
+    """A learner's upload: the file, what it covers, a note, and the declaration."""
+
+    file = forms.FileField(label="File")
+    items = ItemChoiceField(label="What does it cover?")
+    location = forms.CharField(
+        label="Page or location (optional)",
+        required=False,
+        max_length=120,
+        help_text="e.g. pages 3-5, or slide 4",
+    )
+    note = forms.CharField(
+        label="Note for your teacher (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    declaration = forms.BooleanField(
+        label="I confirm this is my own work and that I have acknowledged any sources I used.",
+        error_messages={"required": "Confirm that this is your own work to hand it in."},
+    )
+
+    def __init__(self, *args, items: list[tuple[str, str]], too_large: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = items
+        self.too_large = too_large
+        limit = human_size(settings.EVIDENCE_MAX_BYTES)
+        self.fields[
+            "file"
+        ].help_text = (
+            f"Up to {limit}: {', '.join(allowed_extensions())}. From a phone you can take a photo."
+        )
+        self.fields["file"].widget.attrs["accept"] = ",".join(f".{e}" for e in allowed_extensions())
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return upload
+        try:
+            self.checked = check_upload(upload.name, upload)
+        except UploadRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_large:
+            limit = human_size(settings.EVIDENCE_MAX_BYTES)
+            self.add_error("file", f"{self.too_large} is larger than the {limit} limit.")
+        return cleaned
+
+
+class StaffEvidenceForm(forms.Form):
+    """Evidence a teacher adds for a learner: an observation, a witness testimony, a recording."""
+
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[c for c in Evidence.Kind.choices if c[0] != Evidence.Kind.UPLOAD],
+    )
+    statement = forms.CharField(
+        label="Statement",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was observed or witnessed, by whom and when.",
+    )
+    file = forms.FileField(label="File (optional)", required=False)
+    items = ItemChoiceField(label="Criteria or topics it covers")
+    location = forms.CharField(label="Location (optional)", required=False, max_length=120)
+
+    def __init__(self, *args, items, too_large: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = items
+        self.too_large = too_large
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return upload
+        try:
+            self.checked = check_upload(upload.name, upload)
+        except UploadRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_large:
+            self.add_error("file", f"{self.too_large} is larger than the limit.")
+        if not cleaned.get("statement") and not cleaned.get("file"):
+            raise forms.ValidationError("Write a statement or attach a file.")
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    item = forms.RegexField(regex=r"^[ct]:\d+$", widget=forms.HiddenInput)
+    revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label="Decision",
+        choices=[(Status.ACHIEVED, "Achieved"), (Status.NOT_YET, "Not yet achieved")],
+    )
+    feedback = forms.CharField(
+        label="Feedback", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=[])
+
+
+class PredictionForm(forms.Form):
+    grade = forms.ChoiceField(
+        label="Predicted grade",
+        choices=[("U", "U"), ("P", "Pass"), ("M", "Merit"), ("D", "Distinction")],
+    )
+    note = forms.CharField(label="Note (optional)", required=False, max_length=300)
+
+
+class ExamMarkForm(forms.Form):
+    series = forms.CharField(label="Series", max_length=60, help_text="e.g. Mock 1 2026")
+    kind = forms.ChoiceField(label="Kind", choices=[("mock", "Mock"), ("real", "OCR exam")])

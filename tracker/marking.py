@@ -1,0 +1,296 @@
+"""Teachers' assessment pages: marking queue, per-learner marking, group grid, predictions."""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from criteria.models import BoundarySet, Criterion, TopicItem, Unit
+from tracker import access
+from tracker.assessment import AssessmentError, decision_for, record_decision
+from tracker.evidence_views import annotate_items, evidence_by_item
+from tracker.forms_evidence import DecisionForm, PredictionForm
+from tracker.models import (
+    Decision,
+    DecisionChange,
+    Enrolment,
+    Evidence,
+    ExamMark,
+    Prediction,
+    Status,
+)
+from tracker.progress import progress_for
+
+
+@require_safe
+@access.role_required("teacher")
+def queue(request: HttpRequest) -> HttpResponse:
+    """Evidence awaiting assessment across the teacher's groups, oldest first."""
+    waiting = (
+        Decision.objects.awaiting_assessment()
+        .filter(enrolment__learner__group__teachers=request.user)
+        .select_related("enrolment__learner__group", "enrolment__unit", "criterion", "topic")
+        .order_by("enrolment_id", "submitted_at")
+    )
+    rows = []
+    for _, decisions in groupby(waiting, key=lambda d: d.enrolment_id):
+        decisions = list(decisions)
+        oldest = min(d.submitted_at or d.updated_at for d in decisions)
+        rows.append(
+            {
+                "enrolment": decisions[0].enrolment,
+                "codes": [d.item_code for d in decisions],
+                "since": oldest,
+            }
+        )
+    rows.sort(key=lambda row: row["since"])
+    return render(request, "tracker/queue.html", {"rows": rows, "now": timezone.now()})
+
+
+@require_safe
+@login_required
+def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """All criteria of a learner's unit with their evidence, and a decision form for each."""
+    enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
+    if enrolment.learner.user_id == request.user.pk:
+        return redirect("learner_unit", pk=enrolment.pk)
+    (progress,) = progress_for([enrolment])
+    annotate_items(progress, evidence_by_item(enrolment))
+    can_assess = access.can_assess(request.user, enrolment.learner)
+    histories = {}
+    for decision in Decision.objects.filter(enrolment=enrolment).prefetch_related(
+        Prefetch("changes", queryset=DecisionChange.objects.select_related("changed_by"))
+    ):
+        histories[decision.pk] = list(decision.changes.all())
+    for entry in progress.items:
+        entry.history = histories.get(entry.decision.pk, []) if entry.decision else []
+        entry.revision = entry.decision.revision if entry.decision else 0
+    duplicates = _duplicate_files(enrolment)
+    context = {
+        "progress": progress,
+        "enrolment": enrolment,
+        "learner": enrolment.learner,
+        "can_assess": can_assess,
+        "duplicates": duplicates,
+        "prediction_form": PredictionForm(
+            initial={"grade": progress.prediction.grade if progress.prediction else "P"}
+        ),
+        "boundary_sets": BoundarySet.objects.filter(unit=enrolment.unit)
+        if enrolment.unit.is_examined
+        else [],
+    }
+    return render(request, "tracker/mark.html", context)
+
+
+def _duplicate_files(enrolment: Enrolment) -> dict[int, list[Evidence]]:
+    """Return, per evidence, the same file handed in by other learners (an authenticity flag)."""
+    own = {e.pk: e.sha256 for e in enrolment.evidence.exclude(sha256="")}
+    if not own:
+        return {}
+    others = (
+        Evidence.objects.filter(sha256__in=set(own.values()))
+        .exclude(enrolment__learner=enrolment.learner)
+        .select_related("enrolment__learner")
+    )
+    by_hash: dict[str, list[Evidence]] = {}
+    for other in others:
+        by_hash.setdefault(other.sha256, []).append(other)
+    return {pk: by_hash[digest] for pk, digest in own.items() if digest in by_hash}
+
+
+def _item_of(enrolment: Enrolment, key: str):
+    kind, pk = key.split(":")
+    if kind == "c":
+        return get_object_or_404(Criterion, pk=pk, unit=enrolment.unit)
+    return get_object_or_404(TopicItem, pk=pk, learning_outcome__unit=enrolment.unit)
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """Record a decision on one criterion; htmx gets the updated row and grade back."""
+    enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
+    if not access.can_assess(request.user, enrolment.learner):
+        raise PermissionDenied("Only the learner's teachers record decisions.")
+    form = DecisionForm(request.POST)
+    form.fields["evidence"].choices = [(e.pk, e.pk) for e in enrolment.evidence.all()]
+    grid = request.POST.get("from") == "grid"
+    error = None
+    warnings: list[str] = []
+    if form.is_valid():
+        item = _item_of(enrolment, form.cleaned_data["item"])
+        decision = decision_for(enrolment, item)
+        try:
+            warnings = record_decision(
+                decision,
+                request.user,
+                form.cleaned_data["status"],
+                form.cleaned_data["feedback"],
+                form.cleaned_data["revision"],
+                form.cleaned_data["evidence"] if "evidence" in request.POST else None,
+            )
+        except AssessmentError as problem:
+            error = str(problem)
+    else:
+        error = "; ".join(" ".join(errors) for errors in form.errors.values())
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(
+                request, "Decision saved." + (" " + " ".join(warnings) if warnings else "")
+            )
+        return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
+    (progress,) = progress_for([enrolment])
+    if grid:
+        key = form.cleaned_data.get("item") if form.is_valid() else None
+        cell = next(
+            (entry for entry in progress.items if key and f"{key[0]}:{entry.item.pk}" == key), None
+        )
+        return render(
+            request,
+            "tracker/_grid_cell_response.html",
+            {
+                "entry": cell,
+                "progress": progress,
+                "error": error,
+                "warnings": warnings,
+                "row": enrolment,
+            },
+            status=409 if error and "changed by" in error else 200,
+        )
+    annotate_items(progress, evidence_by_item(enrolment))
+    key = form.cleaned_data.get("item") if form.is_valid() else request.POST.get("item", "")
+    entry = next((e for e in progress.items if e.key == key), None)
+    if entry is not None:
+        entry.history = (
+            list(entry.decision.changes.select_related("changed_by")) if entry.decision else []
+        )
+        entry.revision = entry.decision.revision if entry.decision else 0
+    return render(
+        request,
+        "tracker/_decision_response.html",
+        {
+            "entry": entry,
+            "progress": progress,
+            "error": error,
+            "warnings": warnings,
+            "can_assess": True,
+            "enrolment": enrolment,
+        },
+    )
+
+
+@require_POST
+@login_required
+def predict(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """Record the teacher's predicted grade (history kept: the newest is current)."""
+    enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
+    if not access.can_assess(request.user, enrolment.learner):
+        raise PermissionDenied("Only the learner's teachers predict their grades.")
+    form = PredictionForm(request.POST)
+    if form.is_valid():
+        Prediction.objects.create(
+            enrolment=enrolment,
+            grade=form.cleaned_data["grade"],
+            note=form.cleaned_data["note"],
+            predicted_by=request.user,
+        )
+        messages.success(request, "Prediction saved.")
+    else:
+        messages.error(request, "Choose a predicted grade.")
+    return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
+
+
+@require_safe
+@login_required
+def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Learners × criteria for a group and unit, editable in place from the keyboard."""
+    group = access.get_group_for_user(request.user, pk)
+    unit = get_object_or_404(group.units.select_related("suite"), pk=unit_pk)
+    enrolments = (
+        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        .select_related("learner__group", "unit__suite")
+        .order_by("learner__last_name", "learner__first_name")
+    )
+    rows = progress_for(enrolments)
+    status_filter = request.GET.get("status", "")
+    assignment_filter = request.GET.get("assignment", "")
+    assignments = list(group.assignments.filter(unit=unit).prefetch_related("criteria"))
+    columns = rows[0].items if rows else []
+    if assignment_filter.isdigit():
+        chosen = next((a for a in assignments if a.pk == int(assignment_filter)), None)
+        if chosen:
+            wanted = {c.pk for c in chosen.criteria.all()}
+            keep = [i for i, entry in enumerate(columns) if entry.item.pk in wanted]
+            columns = [columns[i] for i in keep]
+            for row in rows:
+                row.visible = [row.items[i] for i in keep]
+    for row in rows:
+        if not hasattr(row, "visible"):
+            row.visible = row.items
+    if status_filter in Status.values:
+        rows = [row for row in rows if any(entry.status == status_filter for entry in row.visible)]
+    context = {
+        "group": group,
+        "unit": unit,
+        "rows": rows,
+        "columns": columns,
+        "statuses": Status.choices,
+        "status_filter": status_filter,
+        "assignments": assignments,
+        "assignment_filter": assignment_filter,
+        "can_assess": access.has_role(request.user, "teacher")
+        and group.teachers.filter(pk=request.user.pk).exists(),
+    }
+    return render(request, "tracker/grid.html", context)
+
+
+@require_POST
+@login_required
+def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Enter raw marks of an exam series for a group's learners on an examined unit."""
+    group = access.get_group_for_user(request.user, pk)
+    if not (
+        access.has_role(request.user, "teacher")
+        and group.teachers.filter(pk=request.user.pk).exists()
+    ):
+        raise PermissionDenied("Only the group's teachers enter exam marks.")
+    unit = get_object_or_404(group.units.all(), pk=unit_pk, assessment_mode=Unit.Mode.EXAMINED)
+    series = request.POST.get("series", "").strip()
+    kind = request.POST.get("kind", "mock")
+    if not series or kind not in ExamMark.Kind.values:
+        messages.error(request, "Name the series and say whether it is a mock or the OCR exam.")
+        return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+    enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
+    problems, saved = [], 0
+    entries = []
+    for enrolment in enrolments:
+        raw = request.POST.get(f"mark-{enrolment.pk}", "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) > unit.exam_max_mark:
+            problems.append(
+                f"{enrolment.learner.full_name}: '{raw}' is not a mark "
+                f"from 0 to {unit.exam_max_mark}"
+            )
+            continue
+        entries.append((enrolment, int(raw)))
+    if problems:
+        messages.error(request, "No marks saved. " + "; ".join(problems))
+        return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+    for enrolment, value in entries:
+        ExamMark.objects.update_or_create(
+            enrolment=enrolment,
+            series=series,
+            defaults={"mark": value, "kind": kind, "entered_by": request.user},
+        )
+        saved += 1
+    messages.success(request, f"{saved} mark{'s' if saved != 1 else ''} saved for {series}.")
+    return redirect("grid", pk=group.pk, unit_pk=unit.pk)

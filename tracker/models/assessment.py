@@ -1,0 +1,269 @@
+"""Evidence, criterion decisions with their history, assignments, predictions and exam marks."""
+
+import secrets
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from criteria.models import Criterion, TopicItem, Unit
+from tracker.models.people import TARGET_GRADES, Enrolment, Learner, TeachingGroup
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """Return a random storage name: never the learner's file name or a path built from it."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"evidence/{secrets.token_hex(2)}/{secrets.token_urlsafe(24)}{suffix}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> "EvidenceQuerySet":
+        return self.filter(enrolment__learner__in=Learner.objects.for_user(user))
+
+    def current(self) -> "EvidenceQuerySet":
+        """Return evidence that counts: not withdrawn and not replaced by a newer version."""
+        return self.filter(withdrawn_at__isnull=True, replaced_by__isnull=True)
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        UPLOAD = "upload", "File from the learner"
+        OBSERVATION = "observation", "Observation record"
+        WITNESS = "witness", "Witness testimony"
+        RECORDING = "recording", "Recording of a presentation"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.UPLOAD)
+    file = models.FileField(upload_to=evidence_path, blank=True, max_length=200)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    note = models.TextField(blank=True)
+    statement = models.TextField(blank=True, help_text="Observation or witness statement")
+    declared_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+    version = models.PositiveSmallIntegerField(default=1)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.original_name or self.get_kind_display()
+
+    @property
+    def title(self) -> str:
+        version = f" (version {self.version})" if self.version > 1 else ""
+        return f"{self.original_name or self.get_kind_display()}{version}"
+
+
+class EvidenceLink(models.Model):
+    """Evidence claimed against one criterion or topic item, with a page or location."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="links")
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence_links"
+    )
+    topic = models.ForeignKey(
+        TopicItem, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence_links"
+    )
+    location = models.CharField(max_length=120, blank=True, help_text="e.g. pages 3-4")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(criterion__isnull=False, topic__isnull=True)
+                | Q(criterion__isnull=True, topic__isnull=False),
+                name="link_to_criterion_or_topic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} → {self.criterion or self.topic}"
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    SUBMITTED = "submitted", "Submitted"
+    ACHIEVED = "achieved", "Achieved"
+    NOT_YET = "not_yet", "Not yet achieved"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def for_user(self, user) -> "DecisionQuerySet":
+        return self.filter(enrolment__learner__in=Learner.objects.for_user(user))
+
+    def awaiting_assessment(self) -> "DecisionQuerySet":
+        return self.filter(status=Status.SUBMITTED)
+
+
+class Decision(models.Model):
+    """The assessment decision for one learner on one criterion (or topic item)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="decisions")
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
+    topic = models.ForeignKey(
+        TopicItem, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    feedback = models.TextField(blank=True)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="decisions")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times this criterion has been assessed"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    resubmission_authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resubmission_authorised_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=0, help_text="Bumped on every save")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["enrolment", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="one_decision_per_criterion",
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment", "topic"],
+                condition=Q(topic__isnull=False),
+                name="one_decision_per_topic",
+            ),
+            models.CheckConstraint(
+                condition=Q(criterion__isnull=False, topic__isnull=True)
+                | Q(criterion__isnull=True, topic__isnull=False),
+                name="decision_on_criterion_or_topic",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.learner} {self.item_code}: {self.get_status_display()}"
+
+    @property
+    def item_code(self) -> str:
+        return self.criterion.code if self.criterion_id else self.topic.code
+
+
+class DecisionChange(models.Model):
+    """One change of a decision: kept for ever, never edited."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    old_status = models.CharField(max_length=12, choices=Status.choices)
+    new_status = models.CharField(max_length=12, choices=Status.choices)
+    feedback = models.TextField(blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.old_status} → {self.new_status}"
+
+
+class Assignment(models.Model):
+    group = models.ForeignKey(TeachingGroup, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
+    title = models.CharField(max_length=200)
+    criteria = models.ManyToManyField(Criterion, blank=True, related_name="assignments")
+    brief = models.TextField(blank=True)
+    issued_on = models.DateField()
+    deadline = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["deadline", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Extension(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="extensions")
+    deadline = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "learner"], name="one_extension"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner}: {self.assignment} until {self.deadline}"
+
+
+class Prediction(models.Model):
+    """A teacher's predicted grade; the newest is current, the rest is history."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="predictions")
+    grade = models.CharField(max_length=1, choices=[("U", "U"), ("R", "Near Pass"), *TARGET_GRADES])
+    note = models.CharField(max_length=300, blank=True)
+    predicted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    predicted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-predicted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment}: {self.grade}"
+
+
+class ExamMark(models.Model):
+    """A raw mark in a mock or real exam series for an examined unit."""
+
+    class Kind(models.TextChoices):
+        MOCK = "mock", "Mock"
+        REAL = "real", "OCR exam"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="exam_marks")
+    series = models.CharField(max_length=60)
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.MOCK)
+    mark = models.PositiveIntegerField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["enrolment", "entered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "series"], name="one_mark_per_series"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} {self.series}: {self.mark}"

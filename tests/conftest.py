@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 
 from criteria.models import Unit
 from tracker.assessment import Claim, submit_evidence
@@ -160,11 +161,11 @@ def cast(db) -> Cast:
 
 
 @pytest.fixture
-def client_for(client, cast):
-    """Return a function giving a test client signed in as the named role."""
+def client_for(cast):
+    """Return a function giving a fresh test client signed in as the named role."""
 
-    def sign_in(role: str):
-        client.logout()
+    def sign_in(role: str) -> Client:
+        client = Client()
         user = cast.user(role)
         if user is not None:
             client.force_login(user)

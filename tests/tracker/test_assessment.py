@@ -1,0 +1,327 @@
+"""Assessment: the core loop, history, conflicts, resubmission policy, predictions, exams."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from criteria.grading import Grade
+from criteria.models import BoundarySet
+from tests.conftest import PDF, make_learner
+from tracker.models import (
+    Assignment,
+    Decision,
+    DecisionChange,
+    ExamMark,
+    Extension,
+    LeadAssessor,
+    Prediction,
+    Status,
+)
+from tracker.progress import progress_for
+
+
+def key(cast, code: str) -> str:
+    return f"c:{cast.unit30.criteria.get(code=code).pk}"
+
+
+def decide(client, cast, code, status, feedback="", revision=None, htmx=False, grid=False):
+    decision = Decision.objects.filter(enrolment=cast.enrolment, criterion__code=code).first()
+    data = {
+        "item": key(cast, code),
+        "revision": revision if revision is not None else (decision.revision if decision else 0),
+        "status": status,
+        "feedback": feedback,
+    }
+    if grid:
+        data["from"] = "grid"
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(
+        reverse("decide", args=[cast.learner.pk, cast.enrolment.pk]), data, headers=headers
+    )
+
+
+def text(response) -> str:
+    """Return the page's words without tags, spaces folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split()).replace(" ,", ",")
+
+
+def progress(cast):
+    (result,) = progress_for([cast.enrolment])
+    return result
+
+
+def test_the_core_loop_upload_assess_and_see_the_grade(cast, client_for):
+    learner = client_for("learner")
+    learner.post(
+        reverse("upload", args=[cast.enrolment.pk]),
+        {
+            "file": SimpleUploadedFile("rights.pdf", PDF),
+            "items": [key(cast, "P2"), key(cast, "M1")],
+            "declaration": "on",
+        },
+    )
+    page = text(learner.get(reverse("learner_home")))
+    assert "For Pass you still need P1, P2, P3, P4, P5, P6, P7, P8, P9 and P10 ." in page
+
+    teacher = client_for("teacher")
+    queue = teacher.get(reverse("queue")).content.decode()
+    assert "Lara Learner" in queue and "P1, P2, M1" in queue
+    decide(teacher, cast, "P1", "achieved", "Clear definition.")
+    decide(teacher, cast, "P2", "not_yet", "Link rights to choice with an example.")
+
+    state = progress(cast)
+    statuses = {entry.code: entry.status for entry in state.items}
+    assert statuses["P1"] == Status.ACHIEVED and statuses["P2"] == Status.NOT_YET
+    assert state.achieved is Grade.U
+    page = learner.get(reverse("learner_unit", args=[cast.enrolment.pk])).content.decode()
+    assert "Link rights to choice with an example." in page
+    assert "✗ Not yet achieved" in page
+    history = DecisionChange.objects.filter(decision__criterion__code="P2").order_by("pk")
+    assert [(c.old_status, c.new_status) for c in history] == [
+        ("not_started", "submitted"),
+        ("submitted", "not_yet"),
+    ]
+
+
+def test_grades_follow_the_decisions(cast, client_for):
+    teacher = client_for("teacher")
+    for criterion in cast.unit30.criteria.filter(band="P"):
+        decide(teacher, cast, criterion.code, "achieved")
+    state = progress(cast)
+    assert state.achieved is Grade.P
+    assert state.points == 70  # 2012 suite: Pass 7 per credit × 10 credits (unverified)
+    assert state.points_verified is False
+    assert state.next_steps == {Grade.M: ["M1", "M2", "M3"], Grade.D: ["M1", "M2", "M3", "D1"]}
+
+
+def test_projected_grade_counts_submitted_work(cast, client_for):
+    teacher = client_for("teacher")
+    for criterion in cast.unit30.criteria.filter(band="P").exclude(code="P1"):
+        decide(teacher, cast, criterion.code, "achieved")
+    state = progress(cast)  # P1 is submitted in the cast
+    assert (state.achieved, state.projected) == (Grade.U, Grade.P)
+
+
+def test_htmx_decision_returns_the_row_and_the_new_summary(cast, client_for):
+    response = decide(client_for("teacher"), cast, "P1", "achieved", htmx=True)
+    body = response.content.decode()
+    assert 'id="item-P1"' in body and "✓ Achieved" in body
+    assert 'id="unit-summary" hx-swap-oob="true"' in body
+
+
+def test_grid_cell_edit_updates_grade_and_points_in_place(cast, client_for):
+    teacher = client_for("teacher")
+    for criterion in cast.unit30.criteria.filter(band="P").exclude(code="P10"):
+        decide(teacher, cast, criterion.code, "achieved")
+    response = decide(teacher, cast, "P10", "achieved", htmx=True, grid=True)
+    body = response.content.decode()
+    assert 'id="cell-' in body and "✓ Achieved" in body
+    assert 'id="grade-' in body and "Pass" in body
+    assert 'id="points-' in body and ">70" in body
+
+
+def test_a_stale_save_is_refused_not_overwritten(cast, client_for):
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    stale = decision.revision
+    decide(client_for("teacher"), cast, "P1", "achieved", "Good.", revision=stale)
+    response = decide(
+        client_for("teacher"), cast, "P1", "not_yet", "No.", revision=stale, htmx=True
+    )
+    assert "This decision was changed by Teacher Staff at" in response.content.decode()
+    decision.refresh_from_db()
+    assert (decision.status, decision.feedback) == (Status.ACHIEVED, "Good.")
+
+
+def test_every_change_is_kept_and_shown(cast, client_for):
+    teacher = client_for("teacher")
+    decide(teacher, cast, "P1", "not_yet", "Add a source.")
+    decide(teacher, cast, "P1", "achieved", "Now referenced.")
+    page = teacher.get(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk])).content.decode()
+    assert "History of P1 (3)" in page
+    assert "“Add a source.”" in page and "“Now referenced.”" in page
+
+
+def test_resubmission_is_counted_and_warned_not_blocked(cast, client_for):
+    teacher, learner = client_for("teacher"), client_for("learner")
+    decide(teacher, cast, "P1", "not_yet", "Define it in your own words.")
+    learner.post(
+        reverse("upload", args=[cast.enrolment.pk]),
+        {
+            "file": SimpleUploadedFile("v2.pdf", PDF),
+            "items": [key(cast, "P1")],
+            "declaration": "on",
+        },
+    )
+    response = decide(client_for("teacher"), cast, "P1", "achieved", htmx=True)
+    assert "Resubmission not authorised by the lead assessor." in response.content.decode()
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    assert (decision.status, decision.attempts) == (Status.ACHIEVED, 2)
+    assert decision.changes.filter(note="resubmission").exists()
+
+
+def test_lead_assessor_authorisation_removes_the_warning(cast, client_for):
+    from tracker.assessment import authorise_resubmission, record_decision
+
+    LeadAssessor.objects.create(centre=cast.centre, unit=cast.unit30, user=cast.teacher)
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    record_decision(decision, cast.teacher, "not_yet", "Try again", decision.revision)
+    decision.status = Status.SUBMITTED
+    decision.save()
+    authorise_resubmission(decision, cast.teacher)
+    assert record_decision(decision, cast.teacher, "achieved", "", decision.revision) == []
+
+
+def test_teacher_prediction_is_shown_with_history(cast, client_for):
+    teacher = client_for("teacher")
+    url = reverse("predict", args=[cast.learner.pk, cast.enrolment.pk])
+    teacher.post(url, {"grade": "P", "note": "early"})
+    teacher.post(url, {"grade": "M", "note": "after mock"})
+    assert Prediction.objects.filter(enrolment=cast.enrolment).count() == 2
+    assert progress(cast).prediction.grade == "M"
+
+
+def test_below_target_is_flagged(cast):
+    enrolment = cast.enrolment
+    enrolment.target_grade = "D"
+    enrolment.save()
+    assert "Below target (Distinction)" in progress(cast).flags
+
+
+def test_deadline_passed_with_criteria_outstanding_is_flagged_unless_extended(cast):
+    today = timezone.localdate()
+    assignment = Assignment.objects.create(
+        group=cast.group,
+        unit=cast.unit30,
+        title="Booklet",
+        issued_on=today - timedelta(days=30),
+        deadline=today - timedelta(days=1),
+        created_by=cast.teacher,
+    )
+    assignment.criteria.set(cast.unit30.criteria.filter(code__in=["P1", "P2"]))
+    assert "Deadline passed: Booklet (P2 outstanding)" in progress(cast).flags
+    Extension.objects.create(
+        assignment=assignment,
+        learner=cast.learner,
+        deadline=today + timedelta(days=7),
+        granted_by=cast.teacher,
+    )
+    assert not any("Deadline" in flag for flag in progress(cast).flags)
+
+
+def test_exam_marks_give_grades_from_the_series_boundaries(cast, client_for):
+    BoundarySet.objects.create(
+        unit=cast.unit6,
+        series="Mock 1",
+        max_mark=60,
+        distinction=48,
+        merit=38,
+        pass_mark=28,
+        near_pass=22,
+        source="Illustrative",
+        illustrative=True,
+    )
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    response = client_for("teacher").post(
+        reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
+        {"series": "Mock 1", "kind": "mock", f"mark-{enrolment.pk}": "25"},
+    )
+    assert response.status_code == 302
+    (state,) = progress_for([enrolment])
+    assert state.exam_results[0].grade is Grade.R  # Near Pass
+    assert state.projected is Grade.R
+
+
+def test_a_series_without_boundaries_shows_no_guessed_grade(cast):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    ExamMark.objects.create(enrolment=enrolment, series="Mock 2", mark=50, entered_by=cast.teacher)
+    (state,) = progress_for([enrolment])
+    assert state.exam_results[0].grade is None
+    assert state.projected is Grade.U
+
+
+@pytest.mark.parametrize("mark", ["61", "-3", "ten"])
+def test_impossible_marks_are_refused(cast, client_for, mark):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    response = client_for("teacher").post(
+        reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
+        {"series": "Mock 1", "kind": "mock", f"mark-{enrolment.pk}": mark},
+        follow=True,
+    )
+    assert "No marks saved." in response.content.decode()
+    assert not ExamMark.objects.exists()
+
+
+def test_topics_of_unit_6_are_marked_like_criteria(cast, client_for):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    topic = enrolment.unit.learning_outcomes.get(number=1).topics.first()
+    client_for("teacher").post(
+        reverse("decide", args=[cast.learner.pk, enrolment.pk]),
+        {"item": f"t:{topic.pk}", "revision": 0, "status": "achieved", "feedback": "Secure."},
+    )
+    (state,) = progress_for([enrolment])
+    assert state.done == 1
+
+
+def add_learners(cast, count: int) -> None:
+    for index in range(count):
+        learner = make_learner(cast.centre, cast.group, f"{100 + index:04d}", "Extra", f"L{index}")
+        Decision.objects.create(
+            enrolment=learner.enrolments.get(unit=cast.unit30),
+            criterion=cast.unit30.criteria.get(code="P1"),
+            status=Status.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_marking_queue_query_count_does_not_grow(cast, client_for):
+    client = client_for("teacher")
+    # session, user, the user's learner record (navigation), decisions awaiting assessment
+    # with their learner, group, unit and criterion in one join
+    assert count_queries(client, reverse("queue")) == 4
+    add_learners(cast, 5)
+    assert count_queries(client, reverse("queue")) == 4
+
+
+def test_grid_query_count_does_not_grow(cast, client_for):
+    client = client_for("teacher")
+    url = reverse("grid", args=[cast.group.pk, cast.unit30.pk])
+    # session, user, group, unit, enrolments, criteria, decisions, predictions, points,
+    # assignments (late flags), group assignments for the filter, their criteria,
+    # "is a teacher of the group", navigation learner record
+    assert count_queries(client, url) == 14
+    add_learners(cast, 5)
+    assert count_queries(client, url) == 14
+
+
+def test_learner_pages_query_counts_do_not_grow(cast, client_for):
+    client = client_for("learner")
+    home = reverse("learner_home")
+    unit = reverse("learner_unit", args=[cast.enrolment.pk])
+    # home: session, user, learner, enrolments, criteria, topics, decisions, predictions,
+    # exam marks, boundaries, points, assignments, extensions, centre, group, teachers,
+    # deadlines; unit page: session, user, enrolment, criteria, decisions, predictions,
+    # points, assignments, evidence links, evidence, their links, criteria, decisions,
+    # navigation learner record
+    assert (count_queries(client, home), count_queries(client, unit)) == (17, 14)
+    add_learners(cast, 5)
+    assert (count_queries(client, home), count_queries(client, unit)) == (17, 14)
+
+
+def test_marking_page_query_count_does_not_grow(cast, client_for):
+    client = client_for("teacher")
+    url = reverse("mark", args=[cast.learner.pk, cast.enrolment.pk])
+    assert count_queries(client, url) == 17
+    add_learners(cast, 5)
+    assert count_queries(client, url) == 17

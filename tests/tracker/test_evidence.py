@@ -1,0 +1,198 @@
+"""Uploading evidence: allowed types, content checks, versions, withdrawal, downloads."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.conftest import PDF
+from tracker.models import Decision, Evidence, Status
+
+
+def criterion_key(cast, code: str) -> str:
+    return f"c:{cast.unit30.criteria.get(code=code).pk}"
+
+
+def upload(client, cast, name: str, content: bytes, codes=("P2",), declared=True):
+    data = {
+        "file": SimpleUploadedFile(name, content),
+        "items": [criterion_key(cast, code) for code in codes],
+        "location": "pages 1-2",
+        "note": "my booklet",
+    }
+    if declared:
+        data["declaration"] = "on"
+    return client.post(reverse("upload", args=[cast.enrolment.pk]), data)
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def test_learner_uploads_a_pdf_against_two_criteria(cast, client_for):
+    client = client_for("learner")
+    response = upload(client, cast, "booklet.pdf", PDF, codes=("P2", "M1"))
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(original_name="booklet.pdf")
+    assert not evidence.file.name.endswith("booklet.pdf")
+    assert "booklet" not in evidence.file.name
+    assert len(evidence.sha256) == 64 and evidence.declared_at
+    statuses = dict(
+        Decision.objects.filter(enrolment=cast.enrolment).values_list("criterion__code", "status")
+    )
+    assert statuses["P2"] == statuses["M1"] == Status.SUBMITTED
+    page = client.get(reverse("learner_unit", args=[cast.enrolment.pk])).content.decode()
+    assert "● Submitted" in page and "booklet.pdf" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "drawing.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            ".svg files are not accepted",
+        ),
+        ("page.html", b"<html></html>", ".html files are not accepted"),
+        ("essay.pdf", b"MZ\x90\x00rest-of-a-program", "This file is a program"),
+        ("essay.pdf", b"just some text", "not a real .pdf file (was it renamed?)"),
+        ("notes.txt", b"<script>alert(1)</script>", "not a real .txt file"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0<html><script>x</script>", "web page or script content"),
+        ("essay.docx", b"PK\x03\x04not-really-a-zip", "not a real .docx file"),
+        ("archive.zip", b"PK\x03\x04", ".zip files are not accepted"),
+        ("report.pages", b"whatever", ".pages is not an allowed type"),
+        ("empty.pdf", b"", "The submitted file is empty"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_message(cast, client_for, name, content, message):
+    response = upload(client_for("learner"), cast, name, content)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Evidence.objects.filter(original_name=name).exists()
+
+
+def test_a_real_docx_is_accepted(cast, client_for):
+    assert upload(client_for("learner"), cast, "essay.docx", docx_bytes()).status_code == 302
+
+
+def test_a_zip_bomb_is_refused(cast, client_for):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"0" * 20_000_000)
+    response = upload(client_for("learner"), cast, "bomb.docx", buffer.getvalue())
+    assert "zip bomb" in response.content.decode()
+
+
+def test_the_size_limit_is_enforced_while_streaming(cast, client_for, settings):
+    settings.EVIDENCE_MAX_BYTES = 1000
+    response = upload(client_for("learner"), cast, "big.pdf", PDF + b"0" * 5000)
+    assert "larger than the 1000 bytes limit" in response.content.decode()
+
+
+def test_the_declaration_is_required(cast, client_for):
+    response = upload(client_for("learner"), cast, "booklet.pdf", PDF, declared=False)
+    assert "Confirm that this is your own work" in response.content.decode()
+
+
+def test_a_new_version_keeps_the_earlier_one(cast, client_for):
+    client = client_for("learner")
+    url = reverse("upload", args=[cast.enrolment.pk]) + f"?replaces={cast.evidence.pk}"
+    client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("handout-v2.pdf", PDF),
+            "items": [criterion_key(cast, "P1")],
+            "declaration": "on",
+        },
+    )
+    newer = Evidence.objects.get(original_name="handout-v2.pdf")
+    assert newer.version == 2 and newer.replaces == cast.evidence
+    assert Evidence.objects.filter(pk=cast.evidence.pk).exists()
+
+
+def test_unassessed_evidence_can_be_withdrawn_and_stays_in_the_record(cast, client_for):
+    client_for("learner").post(reverse("withdraw", args=[cast.evidence.pk]))
+    evidence = Evidence.objects.get(pk=cast.evidence.pk)
+    assert evidence.withdrawn_at is not None
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    assert decision.status == Status.NOT_STARTED
+    assert decision.changes.first().note == "evidence withdrawn"
+
+
+def test_assessed_evidence_cannot_be_withdrawn(cast, client_for):
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    client_for("teacher").post(
+        reverse("decide", args=[cast.learner.pk, cast.enrolment.pk]),
+        {
+            "item": criterion_key(cast, "P1"),
+            "revision": decision.revision,
+            "status": "achieved",
+            "evidence": [cast.evidence.pk],
+        },
+    )
+    response = client_for("learner").post(reverse("withdraw", args=[cast.evidence.pk]), follow=True)
+    assert "Evidence that has been assessed cannot be withdrawn." in response.content.decode()
+    assert Evidence.objects.get(pk=cast.evidence.pk).withdrawn_at is None
+
+
+def test_download_is_an_attachment_with_a_safe_type(cast, client_for):
+    response = client_for("teacher").get(reverse("download", args=[cast.evidence.pk]))
+    assert response["Content-Disposition"].startswith('attachment; filename="handout.pdf"')
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_learner_cannot_download_another_learners_evidence(cast, client_for):
+    response = client_for("other_learner").get(reverse("download", args=[cast.evidence.pk]))
+    assert response.status_code == 404
+
+
+def test_evidence_is_not_served_from_a_public_media_url(cast, client):
+    assert client.get("/media/" + cast.evidence.file.name).status_code == 404
+    assert client.get("/media-not-served/" + cast.evidence.file.name).status_code == 404
+
+
+def test_the_same_file_from_two_learners_is_flagged(cast, client_for):
+    other = cast.other_learner
+    other.group = cast.group
+    other.save()
+    enrolment = other.enrolments.get(unit=cast.unit30)
+    client = client_for("other_learner")
+    client.post(
+        reverse("upload", args=[enrolment.pk]),
+        {
+            "file": SimpleUploadedFile("copy.pdf", PDF),
+            "items": [criterion_key(cast, "P1")],
+            "declaration": "on",
+        },
+    )
+    Evidence.objects.filter(pk=cast.evidence.pk).update(
+        sha256=Evidence.objects.get(original_name="copy.pdf").sha256
+    )
+    page = client_for("teacher").get(reverse("mark", args=[other.pk, enrolment.pk]))
+    assert "Same file as submitted by Lara Learner" in page.content.decode()
+
+
+def test_teacher_adds_a_witness_testimony(cast, client_for):
+    response = client_for("teacher").post(
+        reverse("staff_evidence", args=[cast.learner.pk, cast.enrolment.pk]),
+        {
+            "kind": "witness",
+            "statement": "Lara led the group discussion on barriers.",
+            "items": [criterion_key(cast, "P10")],
+        },
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(kind="witness")
+    assert evidence.uploaded_by == cast.teacher
+    assert Decision.objects.get(criterion__code="P10", enrolment=cast.enrolment).status == (
+        Status.SUBMITTED
+    )

@@ -15,6 +15,7 @@ from criteria.models import Unit
 from tracker.assessment import Claim, submit_evidence
 from tracker.models import (
     AcademicYear,
+    Assignment,
     Centre,
     Enrolment,
     Evidence,
@@ -61,6 +62,21 @@ class Cast:
     iv: User
     admin: User
     evidence: Evidence
+
+    @property
+    def assignment(self) -> Assignment:
+        """An assignment of the learner's group on Unit 30."""
+        assignment, _ = Assignment.objects.get_or_create(
+            group=self.group,
+            unit=self.unit30,
+            title="Handout",
+            defaults={
+                "issued_on": self.year.starts_on,
+                "deadline": self.year.ends_on,
+                "created_by": self.teacher,
+            },
+        )
+        return assignment
 
     @property
     def enrolment(self) -> Enrolment:

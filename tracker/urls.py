@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker import centre, evidence_views, marking, views
+from tracker import assignments, centre, evidence_views, marking, views
 from tracker.forms import SignInForm
 
 urlpatterns = [
@@ -33,6 +33,17 @@ urlpatterns = [
     ),
     path("groups/<int:pk>/units/<int:unit_pk>/", marking.grid, name="grid"),
     path("groups/<int:pk>/units/<int:unit_pk>/marks/", marking.exam_mark, name="exam_marks"),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/assignments/",
+        assignments.assignments,
+        name="assignments",
+    ),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/assignments/adopt/",
+        assignments.adopt_plan,
+        name="adopt_plan",
+    ),
+    path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
     path("centre/", include((centre.urlpatterns, "centre"))),
     path("units/", include("criteria.urls")),
     path(

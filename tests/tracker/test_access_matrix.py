@@ -71,6 +71,12 @@ GET_MATRIX = {
         row(LOGIN, 404, 404, 200, 404, 200, 200),
     ),
     "exam_marks": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk}, GET_REFUSED),
+    "assignments": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        row(LOGIN, 403, 403, 200, 404, 403, 403),
+    ),
+    "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
+    "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "criteria:unit_list": (lambda c: {}, EVERYONE),
     "criteria:unit": (lambda c: {"slug": c.unit30.slug}, EVERYONE),
     "login": (lambda c: {}, PUBLIC),
@@ -111,6 +117,16 @@ POST_MATRIX = {
         ASSESSORS_ONLY,
     ),
     "predict": (ENROLMENT, lambda c: {"grade": "M"}, ASSESSORS_ONLY),
+    "adopt_plan": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 302, 404, 403, 403),
+    ),
+    "extend": (
+        lambda c: {"pk": c.assignment.pk},
+        lambda c: {"learner": c.learner.pk, "deadline": "2027-01-10"},
+        row(LOGIN, 403, 403, 302, 404, 403, 403),
+    ),
     "exam_marks": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk},
         lambda c: {

@@ -325,3 +325,42 @@ def test_marking_page_query_count_does_not_grow(cast, client_for):
     assert count_queries(client, url) == 17
     add_learners(cast, 5)
     assert count_queries(client, url) == 17
+
+
+def test_adopting_the_unit_plan_creates_its_assignments_once(cast, client_for):
+    teacher = client_for("teacher")
+    url = reverse("adopt_plan", args=[cast.group.pk, cast.unit30.pk])
+    teacher.post(url)
+    teacher.post(url)
+    assignments = Assignment.objects.filter(group=cast.group, unit=cast.unit30)
+    assert assignments.count() == 10
+    booklet = assignments.get(criteria__code="M1")
+    assert sorted(booklet.criteria.values_list("code", flat=True)) == ["M1", "P2"]
+
+
+def test_teacher_sets_an_assignment_and_an_extension(cast, client_for):
+    teacher = client_for("teacher")
+    response = teacher.post(
+        reverse("assignments", args=[cast.group.pk, cast.unit30.pk]),
+        {
+            "title": "Legislation poster",
+            "criteria": [cast.unit30.criteria.get(code="P3").pk],
+            "issued_on": "2026-10-01",
+            "deadline": "2026-10-22",
+        },
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(title="Legislation poster")
+    teacher.post(
+        reverse("extend", args=[assignment.pk]),
+        {"learner": cast.learner.pk, "deadline": "2026-11-05", "reason": "illness"},
+    )
+    assert Extension.objects.get(assignment=assignment).deadline.isoformat() == "2026-11-05"
+
+
+def test_a_deadline_before_the_issue_date_is_refused(cast, client_for):
+    response = client_for("teacher").post(
+        reverse("assignments", args=[cast.group.pk, cast.unit30.pk]),
+        {"title": "X", "issued_on": "2026-10-22", "deadline": "2026-10-01"},
+    )
+    assert "The deadline is before the issue date." in response.content.decode()

@@ -1,0 +1,146 @@
+"""Assignments: criteria and deadlines, adopted from the unit plan, extended per learner."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from criteria.models import Criterion
+from tracker import access
+from tracker.models import Assignment, Extension, TeachingGroup
+
+
+class AssignmentForm(forms.ModelForm):
+    class Meta:
+        model = Assignment
+        fields = ["title", "criteria", "brief", "issued_on", "deadline"]
+        widgets = {
+            "criteria": forms.CheckboxSelectMultiple,
+            "issued_on": forms.DateInput(attrs={"type": "date"}),
+            "deadline": forms.DateInput(attrs={"type": "date"}),
+            "brief": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].queryset = Criterion.objects.filter(unit=unit).order_by("order")
+        self.fields["criteria"].label_from_instance = lambda c: f"{c.code} {c.wording}"
+
+    def clean(self):
+        cleaned = super().clean()
+        issued, deadline = cleaned.get("issued_on"), cleaned.get("deadline")
+        if issued and deadline and deadline < issued:
+            self.add_error("deadline", "The deadline is before the issue date.")
+        return cleaned
+
+
+class ExtensionForm(forms.Form):
+    learner = forms.ModelChoiceField(queryset=None, label="Learner")
+    deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New deadline")
+    reason = forms.CharField(max_length=300, required=False, label="Reason")
+
+    def __init__(self, *args, group: TeachingGroup, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = group.learners.all()
+
+
+def _teaching_group(request: HttpRequest, pk: int) -> TeachingGroup:
+    group = access.get_group_for_user(request.user, pk)
+    if not group.teachers.filter(pk=request.user.pk).exists():
+        raise PermissionDenied("Only the group's teachers set assignments.")
+    return group
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required("teacher")
+def assignments(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """List a group's assignments for a unit, add one, or adopt the unit's suggested plan."""
+    group = _teaching_group(request, pk)
+    unit = get_object_or_404(group.units.all(), pk=unit_pk)
+    today = timezone.localdate()
+    form = AssignmentForm(
+        request.POST or None,
+        unit=unit,
+        initial={"issued_on": today, "deadline": today + timedelta(weeks=3)},
+    )
+    if request.method == "POST" and form.is_valid():
+        assignment = form.save(commit=False)
+        assignment.group, assignment.unit, assignment.created_by = group, unit, request.user
+        assignment.save()
+        form.save_m2m()
+        messages.success(request, f"Assignment {assignment.title} set.")
+        return redirect("assignments", pk=group.pk, unit_pk=unit.pk)
+    context = {
+        "group": group,
+        "unit": unit,
+        "form": form,
+        "assignments": group.assignments.filter(unit=unit).prefetch_related(
+            "criteria", "extensions__learner"
+        ),
+        "plan": unit.suggested_assignments.prefetch_related("criteria"),
+        "extension_form": ExtensionForm(group=group),
+    }
+    return render(request, "tracker/assignments.html", context)
+
+
+@require_POST
+@access.role_required("teacher")
+def adopt_plan(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Create the unit's suggested assignments, three weeks apart, in one click."""
+    group = _teaching_group(request, pk)
+    unit = get_object_or_404(group.units.all(), pk=unit_pk)
+    existing = set(group.assignments.filter(unit=unit).values_list("title", flat=True))
+    issued = timezone.localdate()
+    created = 0
+    with transaction.atomic():
+        for index, suggestion in enumerate(unit.suggested_assignments.prefetch_related("criteria")):
+            if suggestion.title in existing:
+                continue
+            assignment = Assignment.objects.create(
+                group=group,
+                unit=unit,
+                title=suggestion.title,
+                brief=suggestion.guidance,
+                issued_on=issued,
+                deadline=issued + timedelta(weeks=3 * (index + 1)),
+                created_by=request.user,
+            )
+            assignment.criteria.set(suggestion.criteria.all())
+            created += 1
+    messages.success(
+        request,
+        f"{created} assignment{'s' if created != 1 else ''} created from the unit's plan."
+        if created
+        else "The plan's assignments are already set.",
+    )
+    return redirect("assignments", pk=group.pk, unit_pk=unit.pk)
+
+
+@require_POST
+@access.role_required("teacher")
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give one learner a later deadline for an assignment."""
+    assignment = get_object_or_404(
+        Assignment.objects.filter(group__in=TeachingGroup.objects.taught_by(request.user)), pk=pk
+    )
+    form = ExtensionForm(request.POST, group=assignment.group)
+    if form.is_valid():
+        Extension.objects.update_or_create(
+            assignment=assignment,
+            learner=form.cleaned_data["learner"],
+            defaults={
+                "deadline": form.cleaned_data["deadline"],
+                "reason": form.cleaned_data["reason"],
+                "granted_by": request.user,
+            },
+        )
+        messages.success(request, f"Extension for {form.cleaned_data['learner'].full_name} saved.")
+    else:
+        messages.error(request, "Choose a learner and a new deadline.")
+    return redirect("assignments", pk=assignment.group_id, unit_pk=assignment.unit_id)

@@ -1,0 +1,26 @@
+"""The demo centre: realistic, spread across grades, and safe to seed twice."""
+
+from django.core.management import call_command
+
+from criteria.grading import Grade
+from tracker.models import Centre, Enrolment, Evidence, Learner, User
+from tracker.progress import progress_for
+
+
+def test_seed_demo_creates_a_centre_in_progress_once(db, settings, tmp_path, capsys):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert "Demo data already present; nothing changed." in capsys.readouterr().out
+    assert Centre.objects.count() == 1
+    assert Learner.objects.count() >= 25
+    assert User.objects.filter(is_teacher=True).count() == 3
+    assert User.objects.filter(is_internal_verifier=True, is_teacher=False).count() == 1
+    enrolments = Enrolment.objects.filter(unit__number=30).select_related(
+        "unit__suite", "learner__group"
+    )
+    grades = {p.achieved for p in progress_for(enrolments)}
+    assert grades == {Grade.U, Grade.P, Grade.M, Grade.D}
+    assert Evidence.objects.filter(file__startswith="evidence/").exists()
+    targets = set(Enrolment.objects.exclude(target_grade="").values_list("target_grade", flat=True))
+    assert targets == {"P", "M", "D"}

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import BoundarySet, Criterion, TopicItem, Unit
 from tracker import access
-from tracker.assessment import AssessmentError, decision_for, record_decision
+from tracker.assessment import (
+    AssessmentError,
+    authorise_resubmission,
+    decision_for,
+    record_decision,
+)
 from tracker.evidence_views import annotate_items, evidence_by_item
 from tracker.forms_evidence import DecisionForm, PredictionForm
 from tracker.models import (
@@ -22,6 +27,7 @@ from tracker.models import (
     Enrolment,
     Evidence,
     ExamMark,
+    LeadAssessor,
     Prediction,
     Status,
 )
@@ -72,7 +78,11 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
         entry.history = histories.get(entry.decision.pk, []) if entry.decision else []
         entry.revision = entry.decision.revision if entry.decision else 0
     duplicates = _duplicate_files(enrolment)
+    is_lead = LeadAssessor.objects.filter(
+        centre_id=enrolment.learner.centre_id, unit_id=enrolment.unit_id, user=request.user
+    ).exists()
     context = {
+        "is_lead": is_lead,
         "progress": progress,
         "enrolment": enrolment,
         "learner": enrolment.learner,
@@ -185,6 +195,20 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
             "enrolment": enrolment,
         },
     )
+
+
+@require_POST
+@login_required
+def authorise(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """The unit's lead assessor authorises a resubmission (recorded, with who and when)."""
+    enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
+    decision = get_object_or_404(enrolment.decisions.all(), pk=request.POST.get("decision") or 0)
+    try:
+        authorise_resubmission(decision, request.user)
+    except AssessmentError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, f"Resubmission of {decision.item_code} authorised.")
+    return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
 
 
 @require_POST

@@ -27,6 +27,11 @@ urlpatterns = [
     path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/predict/", marking.predict, name="predict"),
     path(
+        "learners/<int:pk>/units/<int:enrolment_pk>/authorise/",
+        marking.authorise,
+        name="authorise",
+    ),
+    path(
         "learners/<int:pk>/units/<int:enrolment_pk>/evidence/",
         evidence_views.staff_evidence,
         name="staff_evidence",

@@ -65,6 +65,7 @@ GET_MATRIX = {
     "mark": (ENROLMENT, row(LOGIN, 302, 404, 200, 404, 200, 200)),
     "decide": (ENROLMENT, GET_REFUSED),
     "predict": (ENROLMENT, GET_REFUSED),
+    "authorise": (ENROLMENT, GET_REFUSED),
     "staff_evidence": (ENROLMENT, row(LOGIN, 403, 404, 200, 404, 403, 403)),
     "grid": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
@@ -117,6 +118,12 @@ POST_MATRIX = {
         ASSESSORS_ONLY,
     ),
     "predict": (ENROLMENT, lambda c: {"grade": "M"}, ASSESSORS_ONLY),
+    # Only the unit's lead assessor may authorise; nobody in the cast leads Unit 30.
+    "authorise": (
+        ENROLMENT,
+        lambda c: {"decision": c.enrolment.decisions.get(criterion__code="P1").pk},
+        row(LOGIN, 403, 404, 403, 404, 403, 403),
+    ),
     "adopt_plan": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         lambda c: {},

@@ -322,9 +322,9 @@ def test_learner_pages_query_counts_do_not_grow(cast, client_for):
 def test_marking_page_query_count_does_not_grow(cast, client_for):
     client = client_for("teacher")
     url = reverse("mark", args=[cast.learner.pk, cast.enrolment.pk])
-    assert count_queries(client, url) == 17
+    assert count_queries(client, url) == 18
     add_learners(cast, 5)
-    assert count_queries(client, url) == 17
+    assert count_queries(client, url) == 18
 
 
 def test_adopting_the_unit_plan_creates_its_assignments_once(cast, client_for):
@@ -364,3 +364,27 @@ def test_a_deadline_before_the_issue_date_is_refused(cast, client_for):
         {"title": "X", "issued_on": "2026-10-22", "deadline": "2026-10-01"},
     )
     assert "The deadline is before the issue date." in response.content.decode()
+
+
+def test_lead_assessor_authorises_a_resubmission_from_the_marking_page(cast, client_for):
+    LeadAssessor.objects.create(centre=cast.centre, unit=cast.unit30, user=cast.teacher)
+    teacher = client_for("teacher")
+    decide(teacher, cast, "P1", "not_yet", "Try again.")
+    client_for("learner").post(
+        reverse("upload", args=[cast.enrolment.pk]),
+        {
+            "file": SimpleUploadedFile("v2.pdf", PDF),
+            "items": [key(cast, "P1")],
+            "declaration": "on",
+        },
+    )
+    page = teacher.get(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk]))
+    assert "Authorise resubmission of P1 (lead assessor)" in page.content.decode()
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    teacher.post(
+        reverse("authorise", args=[cast.learner.pk, cast.enrolment.pk]), {"decision": decision.pk}
+    )
+    decision.refresh_from_db()
+    assert decision.resubmission_authorised_by == cast.teacher
+    response = decide(teacher, cast, "P1", "achieved", htmx=True)
+    assert "not authorised" not in response.content.decode()

@@ -5,22 +5,26 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
+from tracker.dashboard import SERIES, centre_units, group_figures
 from tracker.forms import AspirationForm, GcseRangeFormSet, GroupForm, ImportForm, StaffForm
 from tracker.importing import ImportFileError, apply_plan, build_plan, read_table
 from tracker.models import (
     AcademicYear,
+    Decision,
     Enrolment,
     GcseTargetRange,
     Learner,
     StaffMembership,
+    Status,
     TeachingGroup,
     User,
 )
@@ -53,9 +57,23 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("group")
         .distinct()
     )
+    figures = group_figures(TeachingGroup.objects.filter(centre=centre))
+    backlog = (
+        Decision.objects.filter(status=Status.SUBMITTED, enrolment__learner__centre=centre)
+        .values(
+            "enrolment__learner__group__teachers__first_name",
+            "enrolment__learner__group__teachers__last_name",
+        )
+        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+        .order_by("-count")
+    )
     context = {
         "centre": centre,
         "groups": groups,
+        "units": centre_units(figures),
+        "series": SERIES,
+        "backlog": backlog,
+        "now": timezone.now(),
         "learner_count": Learner.objects.filter(centre=centre).count(),
         "enrolment_count": Enrolment.objects.filter(learner__centre=centre).count(),
         "staff_count": User.objects.filter(staff_membership__centre=centre).count(),

@@ -123,6 +123,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "tracker" / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -207,3 +208,6 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50, minimum=1) * 1024 * 1024
 RESUBMISSIONS_ALLOWED = env_int("RESUBMISSIONS_ALLOWED", 1, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Dashboards flag a learner who has handed in nothing for this many weeks.
+AT_RISK_WEEKS_WITHOUT_EVIDENCE = env_int("AT_RISK_WEEKS_WITHOUT_EVIDENCE", 4, minimum=1)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker import assignments, centre, evidence_views, marking, views
+from tracker import assignments, centre, evidence_views, export_views, marking, views
 from tracker.forms import SignInForm
 
 urlpatterns = [
@@ -49,6 +49,7 @@ urlpatterns = [
         name="adopt_plan",
     ),
     path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
+    path("exports/grades.xlsx", export_views.grades_workbook, name="export_grades"),
     path("centre/", include((centre.urlpatterns, "centre"))),
     path("units/", include("criteria.urls")),
     path(

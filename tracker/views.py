@@ -6,9 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import access
+from tracker.dashboard import SERIES, group_figures
 from tracker.forms import MoveLearnerForm, TargetForm
 from tracker.models import Enrolment, TargetChange, TeachingGroup
 from tracker.progress import deadlines_for, progress_for
@@ -83,8 +85,12 @@ def _groups_overview(groups):
 @access.role_required("teacher")
 def teacher_home(request: HttpRequest) -> HttpResponse:
     """Show a teacher the groups they teach."""
-    groups = _groups_overview(TeachingGroup.objects.taught_by(request.user))
-    return render(request, "tracker/teacher_home.html", {"groups": groups})
+    groups = TeachingGroup.objects.taught_by(request.user).select_related("academic_year")
+    return render(
+        request,
+        "tracker/teacher_home.html",
+        {"figures": group_figures(groups), "series": SERIES, "now": timezone.now()},
+    )
 
 
 @require_safe

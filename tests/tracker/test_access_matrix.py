@@ -78,6 +78,7 @@ GET_MATRIX = {
     ),
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
+    "export_grades": (lambda c: {}, ADMIN_ONLY),
     "criteria:unit_list": (lambda c: {}, EVERYONE),
     "criteria:unit": (lambda c: {"slug": c.unit30.slug}, EVERYONE),
     "login": (lambda c: {}, PUBLIC),

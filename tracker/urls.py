@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker import assignments, centre, evidence_views, export_views, marking, views
+from tracker import assignments, centre, evidence_views, export_views, marking, urs, views
 from tracker.forms import SignInForm
 
 urlpatterns = [
@@ -50,6 +50,8 @@ urlpatterns = [
     ),
     path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
     path("exports/grades.xlsx", export_views.grades_workbook, name="export_grades"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/urs/", urs.learner_sheet, name="urs"),
+    path("groups/<int:pk>/units/<int:unit_pk>/urs/", urs.group_sheets, name="group_urs"),
     path("centre/", include((centre.urlpatterns, "centre"))),
     path("units/", include("criteria.urls")),
     path(

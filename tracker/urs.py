@@ -1,0 +1,147 @@
+"""OCR Unit Recording Sheets: per learner and unit, as a printable page or a workbook."""
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
+from openpyxl import Workbook
+
+from tracker import access
+from tracker.models import Enrolment, EvidenceLink, Status
+from tracker.progress import progress_for
+from tracker.spreadsheets import WRAP, cell, header_block, set_widths
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class SheetRow:
+    code: str
+    wording: str
+    achieved: bool
+    comment: str
+    locations: list[str]
+
+
+@dataclass
+class RecordingSheet:
+    enrolment: Enrolment
+    grade: str
+    rows: list[SheetRow]
+
+
+def recording_sheets(enrolments: list[Enrolment]) -> list[RecordingSheet]:
+    """Return a Unit Recording Sheet per enrolment in a fixed number of queries."""
+    progress = {p.enrolment.pk: p for p in progress_for(enrolments)}
+    locations: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for link in EvidenceLink.objects.filter(
+        evidence__enrolment__in=enrolments, evidence__withdrawn_at__isnull=True
+    ).select_related("evidence"):
+        item = link.criterion_id or link.topic_id
+        name = link.evidence.original_name or link.evidence.get_kind_display()
+        locations[(link.evidence.enrolment_id, item)].append(
+            f"{name}, {link.location}" if link.location else name
+        )
+    sheets = []
+    for enrolment in enrolments:
+        entry = progress[enrolment.pk]
+        rows = [
+            SheetRow(
+                code=item.code,
+                wording=getattr(item.item, "wording", "") or item.item.text,
+                achieved=item.status == Status.ACHIEVED,
+                comment=item.decision.feedback if item.decision else "",
+                locations=locations[(enrolment.pk, item.item.pk)],
+            )
+            for item in entry.items
+        ]
+        sheets.append(RecordingSheet(enrolment, entry.achieved.label, rows))
+    return sheets
+
+
+def _respond(request: HttpRequest, sheets: list[RecordingSheet], name: str) -> HttpResponse:
+    if request.GET.get("format") != "xlsx":
+        return render(request, "tracker/urs.html", {"sheets": sheets})
+    book = Workbook(write_only=True)
+    for sheet_data in sheets:
+        enrolment = sheet_data.enrolment
+        learner, unit = enrolment.learner, enrolment.unit
+        sheet = book.create_sheet(f"{learner.candidate_number} {learner.last_name}"[:31])
+        set_widths(sheet, [8, 60, 10, 50, 40])
+        header_block(
+            sheet,
+            "Unit Recording Sheet",
+            [
+                f"Unit {unit.number}: {unit.title} ({unit.reference or 'no unit reference'})",
+                f"Year: {enrolment.academic_year}",
+                f"Centre: {learner.centre.name}, centre number {learner.centre.ocr_number}",
+                f"Candidate: {learner.full_name}, candidate number {learner.candidate_number}",
+                f"Unit grade: {sheet_data.grade}",
+            ],
+        )
+        sheet.append(
+            [
+                cell(sheet, h, bold=True)
+                for h in (
+                    "Criterion",
+                    "Wording",
+                    "Achieved",
+                    "Teacher comment",
+                    "Evidence location",
+                )
+            ]
+        )
+        for row in sheet_data.rows:
+            comment = cell(sheet, row.comment)
+            comment.alignment = WRAP
+            sheet.append(
+                [
+                    cell(sheet, row.code),
+                    cell(sheet, row.wording),
+                    cell(sheet, "Yes" if row.achieved else "No"),
+                    comment,
+                    cell(sheet, "; ".join(row.locations)),
+                ]
+            )
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    book.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX)
+
+
+def _enrolments():
+    return Enrolment.objects.select_related(
+        "unit__suite", "learner__centre", "learner__group", "academic_year"
+    )
+
+
+@require_safe
+@login_required
+def learner_sheet(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """The Unit Recording Sheet of one learner's unit (staff who can see the learner)."""
+    enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
+    if enrolment.learner.user_id == request.user.pk:
+        raise access.PermissionDenied("Unit Recording Sheets are for staff.")
+    enrolment = _enrolments().get(pk=enrolment.pk)
+    name = f"urs-unit-{enrolment.unit.number}-{enrolment.learner.candidate_number}"
+    return _respond(request, recording_sheets([enrolment]), name)
+
+
+@require_safe
+@login_required
+def group_sheets(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Every learner's Unit Recording Sheet for a group and unit, in one document."""
+    group = access.get_group_for_user(request.user, pk)
+    unit = get_object_or_404(group.units.all(), pk=unit_pk)
+    enrolments = list(
+        _enrolments()
+        .filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        .order_by("learner__last_name", "learner__first_name")
+    )
+    name = f"urs-unit-{unit.number}-{slugify(group.name)}"
+    return _respond(request, recording_sheets(enrolments), name)

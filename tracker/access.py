@@ -64,11 +64,7 @@ def can_edit_learner(user: User, learner: Learner) -> bool:
     """Teachers of the learner's group and centre admins may change their records."""
     if has_role(user, "centre_admin") and staff_centre_id(user) == learner.centre_id:
         return True
-    return bool(
-        has_role(user, "teacher")
-        and learner.group_id
-        and learner.group.teachers.filter(pk=user.pk).exists()
-    )
+    return teaches(user, learner.group if learner.group_id else None)
 
 
 def get_learner_for_editing(user: User, pk: int) -> Learner:
@@ -107,13 +103,18 @@ def get_enrolment_for_user(user: User, learner_pk: int, pk: int):
     )
 
 
+def teaches(user: User, group: TeachingGroup | None) -> bool:
+    """Return whether the user is a teacher of the group."""
+    return bool(
+        group is not None
+        and has_role(user, "teacher")
+        and group.teachers.filter(pk=user.pk).exists()
+    )
+
+
 def can_assess(user: User, learner: Learner) -> bool:
     """Only teachers of the learner's group record assessment decisions."""
-    return bool(
-        has_role(user, "teacher")
-        and learner.group_id
-        and learner.group.teachers.filter(pk=user.pk).exists()
-    )
+    return teaches(user, learner.group if learner.group_id else None)
 
 
 def get_evidence_for_user(user: User, pk: int):

@@ -52,7 +52,7 @@ class ExtensionForm(forms.Form):
 
 def _teaching_group(request: HttpRequest, pk: int) -> TeachingGroup:
     group = access.get_group_for_user(request.user, pk)
-    if not group.teachers.filter(pk=request.user.pk).exists():
+    if not access.teaches(request.user, group):
         raise PermissionDenied("Only the group's teachers set assignments.")
     return group
 

@@ -45,12 +45,7 @@ def _current_year(centre) -> AcademicYear:
 def home(request: HttpRequest) -> HttpResponse:
     """The centre at a glance: groups, learners, staff, and learners without a target."""
     centre = access.centre_for_admin(request.user)
-    groups = (
-        TeachingGroup.objects.filter(centre=centre)
-        .select_related("academic_year")
-        .prefetch_related("units", "teachers", "internal_verifiers")
-        .annotate(learner_count=Count("learners", distinct=True))
-    )
+    groups = TeachingGroup.objects.filter(centre=centre).for_listing()
     without_target = (
         Learner.objects.filter(centre=centre)
         .filter(Q(enrolments__isnull=True) | Q(enrolments__target_grade=""))
@@ -118,12 +113,7 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @access.role_required("centre_admin")
 def group_list(request: HttpRequest) -> HttpResponse:
     centre = access.centre_for_admin(request.user)
-    groups = (
-        TeachingGroup.objects.filter(centre=centre)
-        .select_related("academic_year")
-        .prefetch_related("units", "teachers", "internal_verifiers")
-        .annotate(learner_count=Count("learners"))
-    )
+    groups = TeachingGroup.objects.filter(centre=centre).for_listing()
     return render(request, "tracker/centre/group_list.html", {"groups": groups})
 
 

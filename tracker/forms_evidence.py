@@ -11,7 +11,21 @@ class ItemChoiceField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
-class EvidenceForm(forms.Form):
+class CheckedFileMixin:
+    """Refuse a file whose type or content is not allowed; keep what the check found."""
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return upload
+        try:
+            self.checked = check_upload(upload.name, upload)
+        except UploadRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class EvidenceForm(CheckedFileMixin, forms.Form):
     """A learner's upload: the file, what it covers, a note, and the declaration."""
 
     file = forms.FileField(label="File")
@@ -44,16 +58,6 @@ class EvidenceForm(forms.Form):
         )
         self.fields["file"].widget.attrs["accept"] = ",".join(f".{e}" for e in allowed_extensions())
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload is None:
-            return upload
-        try:
-            self.checked = check_upload(upload.name, upload)
-        except UploadRefused as error:
-            raise forms.ValidationError(str(error)) from None
-        return upload
-
     def clean(self):
         cleaned = super().clean()
         if self.too_large:
@@ -62,7 +66,7 @@ class EvidenceForm(forms.Form):
         return cleaned
 
 
-class StaffEvidenceForm(forms.Form):
+class StaffEvidenceForm(CheckedFileMixin, forms.Form):
     """Evidence a teacher adds for a learner: an observation, a witness testimony, a recording."""
 
     kind = forms.ChoiceField(
@@ -83,16 +87,6 @@ class StaffEvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = items
         self.too_large = too_large
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload is None:
-            return upload
-        try:
-            self.checked = check_upload(upload.name, upload)
-        except UploadRefused as error:
-            raise forms.ValidationError(str(error)) from None
-        return upload
 
     def clean(self):
         cleaned = super().clean()

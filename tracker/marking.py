@@ -270,8 +270,7 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "status_filter": status_filter,
         "assignments": assignments,
         "assignment_filter": assignment_filter,
-        "can_assess": access.has_role(request.user, "teacher")
-        and group.teachers.filter(pk=request.user.pk).exists(),
+        "can_assess": access.teaches(request.user, group),
     }
     return render(request, "tracker/grid.html", context)
 
@@ -281,10 +280,7 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Enter raw marks of an exam series for a group's learners on an examined unit."""
     group = access.get_group_for_user(request.user, pk)
-    if not (
-        access.has_role(request.user, "teacher")
-        and group.teachers.filter(pk=request.user.pk).exists()
-    ):
+    if not (access.teaches(request.user, group)):
         raise PermissionDenied("Only the group's teachers enter exam marks.")
     unit = get_object_or_404(group.units.all(), pk=unit_pk, assessment_mode=Unit.Mode.EXAMINED)
     series = request.POST.get("series", "").strip()

@@ -86,6 +86,14 @@ class TeachingGroupQuerySet(models.QuerySet):
     def taught_by(self, user) -> "TeachingGroupQuerySet":
         return self.filter(teachers=user)
 
+    def for_listing(self) -> "TeachingGroupQuerySet":
+        """Return groups with what group tables show: year, units, staff, learner count."""
+        return (
+            self.select_related("academic_year")
+            .prefetch_related("units", "teachers", "internal_verifiers")
+            .annotate(learner_count=models.Count("learners", distinct=True))
+        )
+
 
 class TeachingGroup(models.Model):
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="groups")

@@ -149,6 +149,7 @@ def record_decision(
     feedback: str,
     revision: int,
     evidence_ids: list[int] | None = None,
+    note: str = "",
 ) -> list[str]:
     """Record an assessment decision and return warnings (resubmission policy).
 
@@ -177,7 +178,7 @@ def record_decision(
         current.feedback = feedback.strip()
         current.assessor = assessor
         current.decided_at = timezone.now()
-        _change(current, assessor, status, "; ".join(warnings))
+        _change(current, assessor, status, "; ".join(part for part in [note, *warnings] if part))
         current.save()
         if evidence_ids is not None:
             current.evidence.set(

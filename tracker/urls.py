@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker import assignments, centre, evidence_views, export_views, marking, urs, views
+from tracker import (
+    assignments,
+    centre,
+    datasheet_views,
+    evidence_views,
+    export_views,
+    marking,
+    urs,
+    views,
+)
 from tracker.forms import SignInForm
 
 urlpatterns = [
@@ -50,6 +59,16 @@ urlpatterns = [
     ),
     path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
     path("exports/grades.xlsx", export_views.grades_workbook, name="export_grades"),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/datasheet/",
+        datasheet_views.download,
+        name="datasheet",
+    ),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/datasheet/import/",
+        datasheet_views.upload,
+        name="datasheet_import",
+    ),
     path("learners/<int:pk>/units/<int:enrolment_pk>/urs/", urs.learner_sheet, name="urs"),
     path("groups/<int:pk>/units/<int:unit_pk>/urs/", urs.group_sheets, name="group_urs"),
     path("centre/", include((centre.urlpatterns, "centre"))),

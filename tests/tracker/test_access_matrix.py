@@ -79,6 +79,14 @@ GET_MATRIX = {
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
+    "datasheet": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        row(LOGIN, 404, 404, 200, 404, 403, 403),
+    ),
+    "datasheet_import": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        row(LOGIN, 404, 404, 200, 404, 403, 403),
+    ),
     "urs": (ENROLMENT, row(LOGIN, 403, 404, 200, 404, 200, 200)),
     "group_urs": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},

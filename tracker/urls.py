@@ -9,6 +9,7 @@ from tracker import (
     evidence_views,
     export_views,
     marking,
+    moderation,
     urs,
     views,
 )
@@ -71,6 +72,16 @@ urlpatterns = [
     ),
     path("learners/<int:pk>/units/<int:enrolment_pk>/urs/", urs.learner_sheet, name="urs"),
     path("groups/<int:pk>/units/<int:unit_pk>/urs/", urs.group_sheets, name="group_urs"),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/moderation/",
+        moderation.sample_page,
+        name="moderation",
+    ),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/moderation.zip",
+        moderation.sample_zip,
+        name="moderation_zip",
+    ),
     path("centre/", include((centre.urlpatterns, "centre"))),
     path("units/", include("criteria.urls")),
     path(

@@ -1,11 +1,11 @@
 """OCR Unit Recording Sheets: per learner and unit, as a printable page or a workbook."""
 
-import tempfile
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
@@ -64,9 +64,8 @@ def recording_sheets(enrolments: list[Enrolment]) -> list[RecordingSheet]:
     return sheets
 
 
-def _respond(request: HttpRequest, sheets: list[RecordingSheet], name: str) -> HttpResponse:
-    if request.GET.get("format") != "xlsx":
-        return render(request, "tracker/urs.html", {"sheets": sheets})
+def sheets_workbook(sheets: list[RecordingSheet]) -> bytes:
+    """Return a workbook with one Unit Recording Sheet per worksheet."""
     book = Workbook(write_only=True)
     for sheet_data in sheets:
         enrolment = sheet_data.enrolment
@@ -108,10 +107,17 @@ def _respond(request: HttpRequest, sheets: list[RecordingSheet], name: str) -> H
                     cell(sheet, "; ".join(row.locations)),
                 ]
             )
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
-    book.save(handle)
-    handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _respond(request: HttpRequest, sheets: list[RecordingSheet], name: str) -> HttpResponse:
+    if request.GET.get("format") != "xlsx":
+        return render(request, "tracker/urs.html", {"sheets": sheets})
+    response = HttpResponse(sheets_workbook(sheets), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
 
 
 def _enrolments():

@@ -79,6 +79,8 @@ GET_MATRIX = {
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
+    "moderation": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
+    "moderation_zip": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "datasheet": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         row(LOGIN, 404, 404, 200, 404, 403, 403),

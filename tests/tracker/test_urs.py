@@ -29,7 +29,7 @@ def test_the_recording_sheet_shows_unit_centre_candidate_and_each_criterion(cast
 def test_the_recording_sheet_downloads_as_a_workbook(cast, client_for):
     url = reverse("urs", args=[cast.learner.pk, cast.enrolment.pk]) + "?format=xlsx"
     response = client_for("teacher").get(url)
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    book = load_workbook(io.BytesIO(response.content))
     sheet = book["0001 Learner"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Unit Recording Sheet"
@@ -46,5 +46,5 @@ def test_the_recording_sheet_downloads_as_a_workbook(cast, client_for):
 
 def test_a_group_gets_one_sheet_per_learner(cast, client_for):
     url = reverse("group_urs", args=[cast.group.pk, cast.unit30.pk]) + "?format=xlsx"
-    book = load_workbook(io.BytesIO(b"".join(client_for("teacher").get(url).streaming_content)))
+    book = load_workbook(io.BytesIO(client_for("teacher").get(url).content))
     assert book.sheetnames == ["0001 Learner"]

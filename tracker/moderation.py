@@ -1,0 +1,188 @@
+"""OCR moderation: a proposed sample per group and unit, and its export with evidence.
+
+The sample covers every assessor and every grade outcome, then tops up to the minimum share
+of learners. The export is a zip streamed as it is written: the recording sheets workbook,
+an index of evidence files, and the files themselves under safe names.
+"""
+
+import math
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
+
+from tracker import access
+from tracker.models import Decision, Enrolment, Evidence, TeachingGroup
+from tracker.progress import UnitProgress, progress_for
+from tracker.urs import recording_sheets, sheets_workbook
+
+MINIMUM_SHARE = 0.25
+MINIMUM_LEARNERS = 3
+
+
+@dataclass
+class SampleEntry:
+    progress: UnitProgress
+    assessors: list[str]
+    reasons: list[str] = field(default_factory=list)
+
+
+def propose_sample(group: TeachingGroup, unit) -> tuple[list[SampleEntry], list[SampleEntry]]:
+    """Return (sample, the rest): every assessor and every grade covered, then a minimum share."""
+    enrolments = list(
+        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        .select_related("unit__suite", "learner__group")
+        .order_by("learner__last_name", "learner__first_name")
+    )
+    assessors: dict[int, set[str]] = defaultdict(set)
+    for enrolment_id, first, last in (
+        Decision.objects.filter(enrolment__in=enrolments, assessor__isnull=False)
+        .values_list("enrolment_id", "assessor__first_name", "assessor__last_name")
+        .distinct()
+    ):
+        assessors[enrolment_id].add(f"{first} {last}")
+    entries = [
+        SampleEntry(progress, sorted(assessors[progress.enrolment.pk]))
+        for progress in progress_for(enrolments)
+    ]
+    chosen: dict[int, SampleEntry] = {}
+    for entry in entries:  # one learner per assessor and grade
+        for assessor in entry.assessors:
+            key = f"only {entry.progress.achieved.label} of {assessor}"
+            if not any(key in e.reasons for e in chosen.values()):
+                entry.reasons.append(key)
+                chosen[entry.progress.enrolment.pk] = entry
+    for entry in entries:  # every grade outcome, whoever assessed it
+        label = entry.progress.achieved.label
+        if not any(e.progress.achieved.label == label for e in chosen.values()):
+            entry.reasons.append(f"covers {label}")
+            chosen[entry.progress.enrolment.pk] = entry
+    wanted = min(len(entries), max(MINIMUM_LEARNERS, math.ceil(MINIMUM_SHARE * len(entries))))
+    for entry in entries:  # top up to the minimum share
+        if len(chosen) >= wanted:
+            break
+        if entry.progress.enrolment.pk not in chosen:
+            entry.reasons.append(f"makes up the minimum of {wanted} learners")
+            chosen[entry.progress.enrolment.pk] = entry
+    sample = [e for e in entries if e.progress.enrolment.pk in chosen]
+    rest = [e for e in entries if e.progress.enrolment.pk not in chosen]
+    return sample, rest
+
+
+def _group_unit(request: HttpRequest, pk: int, unit_pk: int):
+    centre = access.centre_for_admin(request.user)
+    group = get_object_or_404(
+        TeachingGroup.objects.select_related("academic_year"), pk=pk, centre=centre
+    )
+    return group, get_object_or_404(group.units.all(), pk=unit_pk)
+
+
+@require_safe
+@login_required
+def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """The proposed moderation sample of a group and unit, with why each learner is in it."""
+    group, unit = _group_unit(request, pk, unit_pk)
+    sample, rest = propose_sample(group, unit)
+    return render(
+        request,
+        "tracker/moderation.html",
+        {"group": group, "unit": unit, "sample": sample, "rest": rest},
+    )
+
+
+def safe_name(text: str) -> str:
+    """Return a file name with no path, no control characters and nothing a shell reads."""
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = text.rpartition(".")
+    if not dot:
+        stem, suffix = text, ""
+    stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" ._") or "file"
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)[:10]
+    return f"{stem[:80]}.{suffix}" if suffix else stem[:80]
+
+
+class _Pipe:
+    """A write-only file object whose written bytes are collected for streaming."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def zip_stream(sheets_xlsx: bytes, evidence: list[tuple[str, Evidence]], index: str):
+    """Yield a zip archive chunk by chunk, reading each evidence file in pieces."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("unit-recording-sheets.xlsx", sheets_xlsx)
+        archive.writestr("evidence-index.txt", index)
+        yield pipe.take()
+        for name, item in evidence:
+            with item.file.open("rb") as source, archive.open(name, "w") as target:
+                for chunk in iter(lambda: source.read(1024 * 256), b""):
+                    target.write(chunk)
+                    yield pipe.take()
+    yield pipe.take()
+
+
+@require_safe
+@login_required
+def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResponse:
+    """The sample for the moderator: recording sheets, an evidence index, the evidence."""
+    group, unit = _group_unit(request, pk, unit_pk)
+    sample, _ = propose_sample(group, unit)
+    enrolments = [entry.progress.enrolment for entry in sample]
+    sheets = recording_sheets(
+        list(
+            Enrolment.objects.filter(pk__in=[e.pk for e in enrolments])
+            .select_related("unit__suite", "learner__centre", "learner__group", "academic_year")
+            .order_by("learner__last_name")
+        )
+    )
+    files = []
+    lines = [f"Moderation sample: {group.name}, unit {unit.number}: {unit.title}", ""]
+    for evidence in (
+        Evidence.objects.current()
+        .filter(enrolment__in=enrolments)
+        .exclude(file="")
+        .select_related("enrolment__learner")
+        .prefetch_related("links__criterion", "links__topic")
+        .order_by("enrolment__learner__last_name", "uploaded_at")
+    ):
+        learner = evidence.enrolment.learner
+        folder = safe_name(f"{learner.candidate_number} {learner.last_name} {learner.first_name}")
+        name = f"{folder}/{evidence.pk}-{safe_name(evidence.original_name or 'evidence')}"
+        files.append((name, evidence))
+        covers = ", ".join(
+            (link.criterion or link.topic).code + (f" ({link.location})" if link.location else "")
+            for link in evidence.links.all()
+        )
+        lines.append(f"{name}\t{covers}")
+    response = StreamingHttpResponse(
+        zip_stream(sheets_workbook(sheets), files, "\n".join(lines) + "\n"),
+        content_type="application/zip",
+    )
+    filename = f"moderation-{slugify(group.name)}-unit-{unit.number}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -38,7 +38,7 @@ def test_safe_names_have_no_paths_or_odd_characters():
     assert safe_name("../../etc/passwd") == "passwd"
     assert safe_name("C:\\Users\\x\\essay.docx") == "essay.docx"
     assert safe_name("my essay (final).PDF") == "my essay _final.PDF"
-    assert safe_name("=cmd|.exe") == "cmd_.exe"
+    assert safe_name("=cmd|.exe") == "cmd.exe"
 
 
 def test_the_sample_zip_streams_sheets_index_and_evidence(cast, client_for):

@@ -38,6 +38,9 @@ run: db
 	@echo
 	@$(PY) manage.py demo_signins
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	@# The background worker (whole-centre exports) runs beside the site and stops with it.
+	DEBUG=true $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup-dev

@@ -19,6 +19,7 @@ from tracker.models import (
     Centre,
     Enrolment,
     Evidence,
+    ExportJob,
     Learner,
     StaffMembership,
     TeachingGroup,
@@ -77,6 +78,12 @@ class Cast:
             },
         )
         return assignment
+
+    @property
+    def export_job(self) -> ExportJob:
+        """A queued (not yet built) whole-centre export."""
+        job, _ = ExportJob.objects.get_or_create(centre=self.centre, requested_by=self.admin)
+        return job
 
     @property
     def enrolment(self) -> Enrolment:

@@ -3,15 +3,17 @@
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import Unit
 from tracker import access
 from tracker.exports import centre_scope, group_scope, write_workbook
+from tracker.models import ExportJob
+from tracker.tasks import build_centre_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,3 +36,44 @@ def grades_workbook(request: HttpRequest) -> FileResponse:
     handle.seek(0)
     name = f"grades-{slugify(scope.label)}-{timezone.localdate():%Y-%m-%d}.xlsx"
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+
+
+@require_POST
+@access.role_required("centre_admin")
+def start_centre_export(request: HttpRequest) -> HttpResponse:
+    """Queue a whole-centre export; its page shows the progress and then the file."""
+    centre = access.centre_for_admin(request.user)
+    unit = None
+    if request.POST.get("unit", "").isdigit():
+        unit = get_object_or_404(Unit, pk=request.POST["unit"])
+    job = ExportJob.objects.create(centre=centre, unit=unit, requested_by=request.user)
+    build_centre_export.enqueue(job.pk)
+    return redirect("export_job", pk=job.pk)
+
+
+def _job_for(request: HttpRequest, pk: int) -> ExportJob:
+    centre = access.centre_for_admin(request.user)
+    return get_object_or_404(ExportJob.objects.filter(centre=centre), pk=pk)
+
+
+@require_safe
+@access.role_required("centre_admin")
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress of a background export (the page refreshes itself until it is ready)."""
+    job = _job_for(request, pk)
+    template = (
+        "tracker/_export_job.html"
+        if request.headers.get("HX-Request")
+        else ("tracker/export_job.html")
+    )
+    return render(request, template, {"job": job})
+
+
+@require_safe
+@access.role_required("centre_admin")
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _job_for(request, pk)
+    if job.state != ExportJob.State.DONE or not job.file:
+        raise Http404("This export is not ready.")
+    name = f"grades-whole-centre-{timezone.localtime(job.created_at):%Y-%m-%d}.xlsx"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)

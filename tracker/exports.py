@@ -4,7 +4,7 @@ Rows are generated a chunk of learners at a time and written by openpyxl in writ
 mode, so memory stays flat however large the centre is.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,9 +29,21 @@ class ExportScope:
     label: str  # e.g. "Group 13HSC1, unit 30" or "Whole centre"
     learners: QuerySet  # Learner queryset
     units: list[Unit]
+    on_progress: Callable[[int], None] | None = None  # called with the percent done
+    _passes_done: int = 0
+
+    def report(self, learners_done: int, learners_total: int) -> None:
+        """Report progress: the summary and each unit sheet read every learner once."""
+        if self.on_progress is None or not learners_total:
+            return
+        passes = len(self.units) + 1
+        fraction = (self._passes_done + learners_done / learners_total) / passes
+        self.on_progress(min(99, int(100 * fraction)))
 
 
-def _progress_by_learner(scope: ExportScope) -> Iterator[tuple[Learner, dict[int, UnitProgress]]]:
+def _progress_by_learner(
+    scope: ExportScope,
+) -> Iterator[tuple[Learner, dict[int, UnitProgress]]]:
     """Yield each learner with their progress per unit, CHUNK learners at a time."""
     ids = list(
         scope.learners.order_by("group__name", "last_name", "first_name", "pk").values_list(
@@ -53,6 +65,8 @@ def _progress_by_learner(scope: ExportScope) -> Iterator[tuple[Learner, dict[int
             by_learner[progress.enrolment.learner_id][progress.unit.pk] = progress
         for pk in chunk:
             yield learners[pk], by_learner[pk]
+        scope.report(start + len(chunk), len(ids))
+    scope._passes_done += 1
 
 
 def _grade(value) -> str:

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "criteria",
     "tracker",
 ]
@@ -211,3 +213,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Dashboards flag a learner who has handed in nothing for this many weeks.
 AT_RISK_WEEKS_WITHOUT_EVIDENCE = env_int("AT_RISK_WEEKS_WITHOUT_EVIDENCE", 4, minimum=1)
+
+# Background jobs (whole-centre exports) run through the task framework's database backend;
+# `make run` starts a worker beside the site (`python manage.py db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -60,6 +60,9 @@ urlpatterns = [
     ),
     path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
     path("exports/grades.xlsx", export_views.grades_workbook, name="export_grades"),
+    path("exports/centre/", export_views.start_centre_export, name="export_centre"),
+    path("exports/<int:pk>/", export_views.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path(
         "groups/<int:pk>/units/<int:unit_pk>/datasheet/",
         datasheet_views.download,

@@ -79,6 +79,12 @@ GET_MATRIX = {
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
+    "export_centre": (lambda c: {}, GET_REFUSED),
+    "export_job": (lambda c: {"pk": c.export_job.pk}, ADMIN_ONLY),
+    "export_download": (
+        lambda c: {"pk": c.export_job.pk},
+        row(LOGIN, 403, 403, 403, 403, 403, 404),
+    ),
     "moderation": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "moderation_zip": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "datasheet": (

@@ -67,3 +67,24 @@ def test_export_command_writes_the_file_and_says_where(cast, tmp_path, capsys):
     call_command("export_grades", "--group", "13A", "--unit", "30", "--output", str(output))
     assert f"Wrote {output} (Group 13A, unit 30: 1 learner)." in capsys.readouterr().out
     assert load_workbook(output).sheetnames == ["Summary", "Unit 30", "IV"]
+
+
+def test_whole_centre_export_runs_in_the_background_and_offers_the_file(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    from tracker.models import ExportJob
+
+    client = client_for("admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("export_centre"))
+    job = ExportJob.objects.get()
+    assert response.url == reverse("export_job", args=[job.pk])
+    assert "Waiting for the background worker" in client.get(response.url).content.decode()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    job.refresh_from_db()
+    assert (job.state, job.progress) == ("done", 100)
+    page = client.get(reverse("export_job", args=[job.pk]), headers={"HX-Request": "true"})
+    assert "hx-trigger" not in page.content.decode()  # finished: the page stops polling
+    book = workbook(client.get(reverse("export_download", args=[job.pk])))
+    assert book.sheetnames == ["Summary", "Unit 6", "Unit 30", "IV"]
+    assert book["Summary"]["A3"].value == "Scope: Whole centre"

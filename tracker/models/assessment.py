@@ -267,3 +267,35 @@ class ExamMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment} {self.series}: {self.mark}"
+
+
+def export_path(instance: "ExportJob", filename: str) -> str:
+    return f"exports/{secrets.token_urlsafe(24)}.xlsx"
+
+
+class ExportJob(models.Model):
+    """A whole-centre export built in the background, with its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being built"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    centre = models.ForeignKey("tracker.Centre", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done")
+    file = models.FileField(upload_to=export_path, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.get_state_display()})"

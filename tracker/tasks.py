@@ -1,0 +1,36 @@
+"""Background jobs, run by the task framework's worker (`python manage.py db_worker`)."""
+
+import tempfile
+
+from django.core.files import File
+from django.utils import timezone
+from django_tasks import task
+
+from tracker.exports import centre_scope, write_workbook
+from tracker.models import ExportJob
+
+
+@task()
+def build_centre_export(job_id: int) -> None:
+    """Build a whole-centre workbook, saving progress as it goes."""
+    job = ExportJob.objects.select_related("centre", "unit").get(pk=job_id)
+    job.state = ExportJob.State.RUNNING
+    job.save(update_fields=["state"])
+
+    def progress(percent: int) -> None:
+        ExportJob.objects.filter(pk=job_id).update(progress=percent)
+
+    scope = centre_scope(job.centre, job.unit)
+    scope.on_progress = progress
+    try:
+        with tempfile.TemporaryFile() as handle:
+            write_workbook(scope, handle)
+            handle.seek(0)
+            job.file.save("export.xlsx", File(handle), save=False)
+    except Exception as error:
+        job.state, job.error = ExportJob.State.FAILED, f"{error.__class__.__name__}: {error}"
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "error", "finished_at"])
+        raise
+    job.state, job.progress, job.finished_at = ExportJob.State.DONE, 100, timezone.now()
+    job.save(update_fields=["state", "progress", "file", "finished_at"])

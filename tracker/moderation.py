@@ -5,11 +5,8 @@ of learners. The export is a zip streamed as it is written: the recording sheets
 an index of evidence files, and the files themselves under safe names.
 """
 
-import math
 import re
 import zipfile
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,61 +15,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from tracker import access
-from tracker.models import Decision, Enrolment, Evidence, TeachingGroup
-from tracker.progress import UnitProgress, progress_for
+from tracker.models import Enrolment, Evidence, TeachingGroup
+from tracker.sampling import propose_sample
 from tracker.urs import recording_sheets, sheets_workbook
-
-MINIMUM_SHARE = 0.25
-MINIMUM_LEARNERS = 3
-
-
-@dataclass
-class SampleEntry:
-    progress: UnitProgress
-    assessors: list[str]
-    reasons: list[str] = field(default_factory=list)
-
-
-def propose_sample(group: TeachingGroup, unit) -> tuple[list[SampleEntry], list[SampleEntry]]:
-    """Return (sample, the rest): every assessor and every grade covered, then a minimum share."""
-    enrolments = list(
-        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
-        .select_related("unit__suite", "learner__group")
-        .order_by("learner__last_name", "learner__first_name")
-    )
-    assessors: dict[int, set[str]] = defaultdict(set)
-    for enrolment_id, first, last in (
-        Decision.objects.filter(enrolment__in=enrolments, assessor__isnull=False)
-        .values_list("enrolment_id", "assessor__first_name", "assessor__last_name")
-        .distinct()
-    ):
-        assessors[enrolment_id].add(f"{first} {last}")
-    entries = [
-        SampleEntry(progress, sorted(assessors[progress.enrolment.pk]))
-        for progress in progress_for(enrolments)
-    ]
-    chosen: dict[int, SampleEntry] = {}
-    for entry in entries:  # one learner per assessor and grade
-        for assessor in entry.assessors:
-            key = f"only {entry.progress.achieved.label} of {assessor}"
-            if not any(key in e.reasons for e in chosen.values()):
-                entry.reasons.append(key)
-                chosen[entry.progress.enrolment.pk] = entry
-    for entry in entries:  # every grade outcome, whoever assessed it
-        label = entry.progress.achieved.label
-        if not any(e.progress.achieved.label == label for e in chosen.values()):
-            entry.reasons.append(f"covers {label}")
-            chosen[entry.progress.enrolment.pk] = entry
-    wanted = min(len(entries), max(MINIMUM_LEARNERS, math.ceil(MINIMUM_SHARE * len(entries))))
-    for entry in entries:  # top up to the minimum share
-        if len(chosen) >= wanted:
-            break
-        if entry.progress.enrolment.pk not in chosen:
-            entry.reasons.append(f"makes up the minimum of {wanted} learners")
-            chosen[entry.progress.enrolment.pk] = entry
-    sample = [e for e in entries if e.progress.enrolment.pk in chosen]
-    rest = [e for e in entries if e.progress.enrolment.pk not in chosen]
-    return sample, rest
 
 
 def _group_unit(request: HttpRequest, pk: int, unit_pk: int):
@@ -88,7 +33,7 @@ def _group_unit(request: HttpRequest, pk: int, unit_pk: int):
 def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """The proposed moderation sample of a group and unit, with why each learner is in it."""
     group, unit = _group_unit(request, pk, unit_pk)
-    sample, rest = propose_sample(group, unit)
+    sample, rest, _ = propose_sample(group, unit)
     return render(
         request,
         "tracker/moderation.html",
@@ -151,7 +96,7 @@ def zip_stream(sheets_xlsx: bytes, evidence: list[tuple[str, Evidence]], index: 
 def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResponse:
     """The sample for the moderator: recording sheets, an evidence index, the evidence."""
     group, unit = _group_unit(request, pk, unit_pk)
-    sample, _ = propose_sample(group, unit)
+    sample, _, _ = propose_sample(group, unit)
     enrolments = [entry.progress.enrolment for entry in sample]
     sheets = recording_sheets(
         list(

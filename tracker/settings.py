@@ -217,3 +217,7 @@ AT_RISK_WEEKS_WITHOUT_EVIDENCE = env_int("AT_RISK_WEEKS_WITHOUT_EVIDENCE", 4, mi
 # Background jobs (whole-centre exports) run through the task framework's database backend;
 # `make run` starts a worker beside the site (`python manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Internal verification samples: the minimum share of learners, and never fewer than this.
+IV_MINIMUM_SHARE = env_int("IV_MINIMUM_PERCENT", 25, minimum=1) / 100
+IV_MINIMUM_LEARNERS = env_int("IV_MINIMUM_LEARNERS", 3, minimum=1)

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from tests.conftest import PDF, make_learner
 from tracker.assessment import Claim, decision_for, record_decision, submit_evidence
-from tracker.moderation import propose_sample, safe_name
+from tracker.moderation import safe_name
+from tracker.sampling import propose_sample
 
 
 def assess(enrolment, unit, codes, assessor):
@@ -26,7 +27,7 @@ def test_sample_covers_every_assessor_and_grade_then_the_minimum_share(cast):
     cast.group.teachers.add(cast.other_teacher)
     other = learners[0].enrolments.get(unit=cast.unit30)
     assess(other, cast.unit30, ["P1"], cast.other_teacher)
-    sample, rest = propose_sample(cast.group, cast.unit30)
+    sample, rest, _ = propose_sample(cast.group, cast.unit30)
     reasons = {e.progress.enrolment.learner.last_name: e.reasons for e in sample}
     assert "only Pass of Teacher Staff" in reasons["Learner"]
     assert "only Unclassified of Other_Teacher Staff" in reasons["N0"]

@@ -26,8 +26,14 @@ from tracker.models.people import (
     TeachingGroup,
     staff_centre_id,
 )
+from tracker.models.verification import Action, Check, Record, Sample, SampleItem
 
 __all__ = [
+    "Action",
+    "Check",
+    "Record",
+    "Sample",
+    "SampleItem",
     "Assignment",
     "Decision",
     "DecisionChange",

@@ -8,6 +8,9 @@ class User(AbstractUser):
     is_teacher = models.BooleanField("teacher (assessor)", default=False)
     is_internal_verifier = models.BooleanField("internal verifier", default=False)
     is_centre_admin = models.BooleanField("centre admin", default=False)
+    is_new_assessor = models.BooleanField(
+        "new assessor", default=False, help_text="All of a new assessor's learners are sampled"
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

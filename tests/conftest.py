@@ -86,6 +86,39 @@ class Cast:
         return job
 
     @property
+    def sample(self):
+        """The IV's sample of the group's Unit 30 (the learner is in it)."""
+        from tracker.models import Sample
+        from tracker.verification import create_sample
+
+        return Sample.objects.filter(verifier=self.iv).first() or create_sample(
+            self.group, self.unit30, self.iv, "interim"
+        )
+
+    @property
+    def sample_item(self):
+        return self.sample.items.get(enrolment=self.enrolment)
+
+    @property
+    def action(self):
+        """An open action for the teacher on a decision the IV disagreed with."""
+        from tracker.assessment import decision_for, record_decision
+        from tracker.models import Action
+
+        existing = Action.objects.first()
+        if existing:
+            return existing
+        decision = decision_for(self.enrolment, self.unit30.criteria.get(code="P1"))
+        record_decision(decision, self.teacher, "achieved", "", decision.revision)
+        return Action.objects.create(
+            item=self.sample_item,
+            decision=decision,
+            assessor=self.teacher,
+            what="Show where the definition is",
+            due_on=self.year.ends_on,
+        )
+
+    @property
     def enrolment(self) -> Enrolment:
         """The learner's Unit 30 enrolment."""
         return self.learner.enrolments.get(unit=self.unit30)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tracker import access
 from tracker.dashboard import SERIES, group_figures
 from tracker.forms import MoveLearnerForm, TargetForm
-from tracker.models import Enrolment, TargetChange, TeachingGroup
+from tracker.models import Action, Enrolment, Sample, TargetChange, TeachingGroup
 from tracker.progress import deadlines_for, progress_for
 from tracker.targets import aspirational_grade, set_target
 
@@ -89,7 +89,20 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tracker/teacher_home.html",
-        {"figures": group_figures(groups), "series": SERIES, "now": timezone.now()},
+        {
+            "figures": group_figures(groups),
+            "series": SERIES,
+            "now": timezone.now(),
+            "today": timezone.localdate(),
+            "actions": Action.objects.filter(assessor=request.user)
+            .exclude(state=Action.State.CLOSED)
+            .select_related(
+                "item__enrolment__learner",
+                "item__sample__verifier",
+                "decision__criterion",
+                "decision__topic",
+            ),
+        },
     )
 
 
@@ -98,7 +111,32 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
 def iv_home(request: HttpRequest) -> HttpResponse:
     """Show an internal verifier the groups they verify."""
     groups = _groups_overview(TeachingGroup.objects.filter(internal_verifiers=request.user))
-    return render(request, "tracker/iv_home.html", {"groups": groups})
+    samples = (
+        Sample.objects.filter(verifier=request.user)
+        .select_related("group", "unit")
+        .annotate(
+            learners=Count("items", filter=Q(items__included=True), distinct=True),
+            signed=Count("items", filter=Q(items__signed_off_at__isnull=False), distinct=True),
+        )
+    )
+    actions = (
+        Action.objects.filter(item__sample__verifier=request.user)
+        .exclude(state=Action.State.CLOSED)
+        .select_related(
+            "item__enrolment__learner", "assessor", "decision__criterion", "decision__topic"
+        )
+    )
+    return render(
+        request,
+        "tracker/iv_home.html",
+        {
+            "groups": groups,
+            "samples": samples,
+            "actions": actions,
+            "today": timezone.localdate(),
+            "kinds": Sample.Kind.choices,
+        },
+    )
 
 
 @require_safe

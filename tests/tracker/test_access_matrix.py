@@ -79,6 +79,13 @@ GET_MATRIX = {
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
+    "iv_start": (lambda c: {}, GET_REFUSED),
+    "iv_sample": (lambda c: {"pk": c.sample.pk}, row(LOGIN, 404, 404, 404, 404, 200, 200)),
+    "iv_include": (lambda c: {"pk": c.sample.pk}, GET_REFUSED),
+    "iv_verify": (lambda c: {"pk": c.sample_item.pk}, row(LOGIN, 404, 404, 404, 404, 200, 403)),
+    "iv_sign_off": (lambda c: {"pk": c.sample_item.pk}, GET_REFUSED),
+    "iv_record": (lambda c: {"pk": c.sample_item.pk}, row(LOGIN, 404, 404, 404, 404, 200, 200)),
+    "iv_action": (lambda c: {"pk": c.action.pk}, GET_REFUSED),
     "export_centre": (lambda c: {}, GET_REFUSED),
     "export_job": (lambda c: {"pk": c.export_job.pk}, ADMIN_ONLY),
     "export_download": (
@@ -140,6 +147,26 @@ POST_MATRIX = {
         ASSESSORS_ONLY,
     ),
     "predict": (ENROLMENT, lambda c: {"grade": "M"}, ASSESSORS_ONLY),
+    "iv_start": (
+        lambda c: {},
+        lambda c: {"group": c.group.pk, "unit": c.unit30.pk, "kind": "interim"},
+        row(LOGIN, 403, 403, 403, 403, 302, 403),
+    ),
+    "iv_include": (
+        lambda c: {"pk": c.sample.pk},
+        lambda c: {"enrolment": c.enrolment.pk, "include": "0", "note": "test"},
+        row(LOGIN, 404, 404, 404, 404, 302, 403),
+    ),
+    "iv_sign_off": (
+        lambda c: {"pk": c.sample_item.pk},
+        lambda c: {},
+        row(LOGIN, 404, 404, 404, 404, 302, 403),
+    ),
+    "iv_action": (
+        lambda c: {"pk": c.action.pk},
+        lambda c: {"response": "Added page numbers."},
+        row(LOGIN, 404, 404, 302, 404, 403, 404),
+    ),
     # Only the unit's lead assessor may authorise; nobody in the cast leads Unit 30.
     "authorise": (
         ENROLMENT,

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from criteria.models import TopicItem, Unit
-from tracker.models import Centre, Enrolment, Learner, Status
+from tracker.models import Centre, Decision, Enrolment, Learner, SampleItem, Status
 from tracker.progress import UnitProgress, progress_for
 from tracker.spreadsheets import STATUS_FILLS, cell, header_block, set_widths
 
@@ -238,12 +238,37 @@ def _excel_datetime(value: datetime | None):
 
 
 def iv_rows(scope: ExportScope) -> Iterator[list]:
-    """Yield one row per internal verification sample in scope.
-
-    Internal verification arrives with sampling plans; until then there are no samples and
-    the IV sheet carries its headers only.
-    """
-    return iter(())
+    """Yield one row per sampled learner-unit in scope, for the IV sheet."""
+    items = list(
+        SampleItem.objects.filter(
+            included=True, enrolment__learner__in=scope.learners, sample__unit__in=scope.units
+        )
+        .select_related("enrolment__learner", "sample__unit", "sample__verifier")
+        .annotate(open_actions=Count("actions", filter=~Q(actions__state="closed")))
+        .order_by("enrolment__learner__last_name", "sample__unit__number")
+    )
+    assessors: dict[int, set[str]] = {}
+    for enrolment_id, first, last in (
+        Decision.objects.filter(
+            enrolment__in=[i.enrolment_id for i in items], assessor__isnull=False
+        )
+        .values_list("enrolment_id", "assessor__first_name", "assessor__last_name")
+        .distinct()
+    ):
+        assessors.setdefault(enrolment_id, set()).add(f"{first} {last}")
+    for item in items:
+        learner = item.enrolment.learner
+        yield [
+            learner.candidate_number,
+            learner.full_name,
+            item.sample.unit.number,
+            ", ".join(sorted(assessors.get(item.enrolment_id, ()))),
+            str(item.sample.verifier),
+            _excel_datetime(item.sample.created_at),
+            item.get_judgement_display(),
+            item.open_actions,
+            _excel_datetime(item.signed_off_at),
+        ]
 
 
 def _iv_sheet(book: Workbook, scope: ExportScope, lines: list[str]) -> None:
@@ -264,7 +289,12 @@ def _iv_sheet(book: Workbook, scope: ExportScope, lines: list[str]) -> None:
     )
     rows = 0
     for values in iv_rows(scope):
-        sheet.append([cell(sheet, value) for value in values])
+        sheet.append(
+            [
+                cell(sheet, value, number_format=DATE if isinstance(value, datetime) else None)
+                for value in values
+            ]
+        )
         rows += 1
     _finish(sheet, header_row, len(headers), rows)
 

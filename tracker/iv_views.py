@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +13,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tracker import access
 from tracker.evidence_views import annotate_items, evidence_by_item
-from tracker.models import Action, Enrolment, Sample, SampleItem, staff_centre_id
+from tracker.models import (
+    Action,
+    Check,
+    Decision,
+    Enrolment,
+    Sample,
+    SampleItem,
+    staff_centre_id,
+)
 from tracker.progress import progress_for
 from tracker.verification import (
     VerificationError,
@@ -241,5 +249,98 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "actions": item.actions.select_related("decision__criterion", "decision__topic"),
             "records": item.sample.records.filter(item=item).select_related("actor"),
+        },
+    )
+
+
+def assessor_report(centre_id: int) -> list[dict]:
+    """Return per assessor and unit: assessed, sampled, agreed, disagreed, actions, signed off."""
+    rows: dict[tuple, dict] = {}
+
+    def row(assessor_id, first, last, unit_number) -> dict:
+        return rows.setdefault(
+            (assessor_id, unit_number),
+            {
+                "assessor": f"{first} {last}",
+                "unit": unit_number,
+                "assessed": 0,
+                "sampled": 0,
+                "agreed": 0,
+                "disagreed": 0,
+                "open": 0,
+                "closed": 0,
+                "signed": 0,
+            },
+        )
+
+    prefix = ("assessor_id", "assessor__first_name", "assessor__last_name")
+    for values in (
+        Decision.objects.filter(enrolment__learner__centre_id=centre_id, assessor__isnull=False)
+        .values(*prefix, "enrolment__unit__number")
+        .annotate(n=Count("enrolment", distinct=True))
+    ):
+        row(*(values[k] for k in prefix), values["enrolment__unit__number"])["assessed"] = values[
+            "n"
+        ]
+    decision_prefix = tuple(f"enrolment__decisions__{k}" for k in prefix)
+    items = SampleItem.objects.filter(
+        sample__group__centre_id=centre_id,
+        included=True,
+        enrolment__decisions__assessor__isnull=False,
+    ).values(*decision_prefix, "sample__unit__number")
+    for values in items.annotate(
+        n=Count("pk", distinct=True),
+        signed=Count("pk", filter=Q(signed_off_at__isnull=False), distinct=True),
+    ):
+        entry = row(*(values[k] for k in decision_prefix), values["sample__unit__number"])
+        entry["sampled"], entry["signed"] = values["n"], values["signed"]
+    check_prefix = tuple(f"decision__{k}" for k in prefix)
+    for values in (
+        Check.objects.filter(item__sample__group__centre_id=centre_id)
+        .values(*check_prefix, "item__sample__unit__number")
+        .annotate(
+            agreed=Count("pk", filter=Q(agrees=True)), disagreed=Count("pk", filter=Q(agrees=False))
+        )
+    ):
+        entry = row(*(values[k] for k in check_prefix), values["item__sample__unit__number"])
+        entry["agreed"], entry["disagreed"] = values["agreed"], values["disagreed"]
+    for values in (
+        Action.objects.filter(item__sample__group__centre_id=centre_id)
+        .values(*prefix, "item__sample__unit__number")
+        .annotate(
+            open=Count("pk", filter=~Q(state=Action.State.CLOSED)),
+            closed=Count("pk", filter=Q(state=Action.State.CLOSED)),
+        )
+    ):
+        entry = row(*(values[k] for k in prefix), values["item__sample__unit__number"])
+        entry["open"], entry["closed"] = values["open"], values["closed"]
+    return sorted(rows.values(), key=lambda r: (r["assessor"], r["unit"]))
+
+
+@require_safe
+@access.role_required("centre_admin", "internal_verifier")
+def report(request: HttpRequest) -> HttpResponse:
+    """Internal verification activity per assessor and unit, and outstanding actions."""
+    centre_id = staff_centre_id(request.user)
+    if centre_id is None:
+        raise PermissionDenied("Your account belongs to no centre.")
+    actions = (
+        Action.objects.filter(item__sample__group__centre_id=centre_id)
+        .exclude(state=Action.State.CLOSED)
+        .select_related(
+            "assessor",
+            "item__enrolment__learner",
+            "item__sample__verifier",
+            "decision__criterion",
+            "decision__topic",
+        )
+    )
+    return render(
+        request,
+        "tracker/iv_report.html",
+        {
+            "rows": assessor_report(centre_id),
+            "actions": actions,
+            "today": timezone.localdate(),
         },
     )

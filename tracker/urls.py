@@ -28,6 +28,7 @@ urlpatterns = [
     path("verification/items/<int:pk>/sign-off/", iv_views.item_sign_off, name="iv_sign_off"),
     path("verification/items/<int:pk>/record/", iv_views.item_record, name="iv_record"),
     path("verification/actions/<int:pk>/", iv_views.action_update, name="iv_action"),
+    path("verification/report/", iv_views.report, name="iv_report"),
     path("groups/<int:pk>/", views.group_detail, name="group"),
     path("learners/<int:pk>/", views.learner_detail, name="learner"),
     path(

@@ -80,6 +80,7 @@ GET_MATRIX = {
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
     "iv_start": (lambda c: {}, GET_REFUSED),
+    "iv_report": (lambda c: {}, row(LOGIN, 403, 403, 403, 403, 200, 200)),
     "iv_sample": (lambda c: {"pk": c.sample.pk}, row(LOGIN, 404, 404, 404, 404, 200, 200)),
     "iv_include": (lambda c: {"pk": c.sample.pk}, GET_REFUSED),
     "iv_verify": (lambda c: {"pk": c.sample_item.pk}, row(LOGIN, 404, 404, 404, 404, 200, 403)),

@@ -96,3 +96,12 @@ def test_whole_centre_export_runs_in_the_background_and_offers_the_file(
     book = workbook(client.get(reverse("export_download", args=[job.pk])))
     assert book.sheetnames == ["Summary", "Unit 6", "Unit 30", "IV"]
     assert book["Summary"]["A3"].value == "Scope: Whole centre"
+
+
+def test_the_iv_sheet_lists_sampled_learner_units(cast, client_for):
+    action = cast.action
+    book = workbook(client_for("admin").get(reverse("export_grades")))
+    rows = list(book["IV"].iter_rows(min_row=7, values_only=True))
+    assert rows[0][:5] == ("0001", "Lara Learner", 30, "Teacher Staff", "Iv Staff")
+    assert rows[0][7] == 1  # the open action
+    assert action.state == "open"

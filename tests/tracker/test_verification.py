@@ -117,3 +117,25 @@ def test_new_assessors_have_every_learner_sampled(cast):
     sample = create_sample(cast.group, cast.unit30, cast.iv, "summative")
     sampled = set(sample.items.values_list("enrolment__learner__last_name", flat=True))
     assert {learner.last_name for learner in learners} <= sampled
+
+
+def test_the_report_counts_per_assessor_and_unit(cast, client_for):
+    action = cast.action  # the teacher achieved P1; the IV disagreed and raised an action
+    item = action.item
+    from tracker.models import Check
+
+    Check.objects.create(item=item, decision=action.decision, agrees=False, comment="No.")
+    page = client_for("admin").get(reverse("iv_report"))
+    (row,) = [r for r in page.context["rows"] if r["assessor"] == "Teacher Staff"]
+    assert row == {
+        "assessor": "Teacher Staff",
+        "unit": 30,
+        "assessed": 1,
+        "sampled": 1,
+        "agreed": 0,
+        "disagreed": 1,
+        "open": 1,
+        "closed": 0,
+        "signed": 0,
+    }
+    assert "Show where the definition is" in page.content.decode()

@@ -49,6 +49,7 @@ class StaffForm(forms.ModelForm):
             "is_teacher",
             "is_internal_verifier",
             "is_centre_admin",
+            "is_new_assessor",
             "is_active",
         ]
         labels = {"is_active": "Can sign in"}

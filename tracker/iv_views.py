@@ -81,7 +81,8 @@ def start_sample(request: HttpRequest) -> HttpResponse:
         if request.POST.get("kind") in Sample.Kind.values
         else (Sample.Kind.INTERIM)
     )
-    sample = create_sample(group, unit, request.user, kind)
+    criteria = unit.criteria.filter(pk__in=request.POST.getlist("criteria"))
+    sample = create_sample(group, unit, request.user, kind, list(criteria))
     return redirect("iv_sample", pk=sample.pk)
 
 
@@ -144,7 +145,12 @@ def verify_item(request: HttpRequest, pk: int) -> HttpResponse:
     _verifier_only(request.user, item)
     (progress,) = progress_for([item.enrolment])
     annotate_items(progress, evidence_by_item(item.enrolment))
-    decided = [e for e in progress.items if e.decision and e.decision.assessor_id]
+    subset = set(item.sample.criteria.values_list("pk", flat=True))
+    decided = [
+        e
+        for e in progress.items
+        if e.decision and e.decision.assessor_id and (not subset or e.item.pk in subset)
+    ]
     if request.method == "POST":
         checks, actions = {}, {}
         for entry in decided:

@@ -32,11 +32,16 @@ def record(sample: Sample, actor: User, what: str, item: SampleItem | None = Non
     Record.objects.create(sample=sample, item=item, actor=actor, what=what)
 
 
-def create_sample(group: TeachingGroup, unit, verifier: User, kind: str) -> Sample:
-    """Create a sample from the proposal; the verifier's own learner-units are left out."""
+def create_sample(group: TeachingGroup, unit, verifier: User, kind: str, criteria=()) -> Sample:
+    """Create a sample from the proposal; the verifier's own learner-units are left out.
+
+    An interim sample may name a subset of criteria: only those decisions are checked.
+    """
     chosen, _, excluded = propose_sample(group, unit, verifier)
     with transaction.atomic():
         sample = Sample.objects.create(group=group, unit=unit, verifier=verifier, kind=kind)
+        if criteria:
+            sample.criteria.set(criteria)
         SampleItem.objects.bulk_create(
             SampleItem(
                 sample=sample, enrolment=entry.progress.enrolment, reason="; ".join(entry.reasons)

@@ -139,3 +139,20 @@ def test_the_report_counts_per_assessor_and_unit(cast, client_for):
         "signed": 0,
     }
     assert "Show where the definition is" in page.content.decode()
+
+
+def test_an_interim_sample_checks_only_the_chosen_criteria(cast, client_for):
+    assess(cast.enrolment, cast.unit30, ["P1", "P2"], cast.teacher)
+    iv = client_for("iv")
+    iv.post(
+        reverse("iv_start"),
+        {
+            "group": cast.group.pk,
+            "unit": cast.unit30.pk,
+            "kind": "interim",
+            "criteria": [cast.unit30.criteria.get(code="P2").pk],
+        },
+    )
+    item = Sample.objects.get().items.get()
+    page = iv.get(reverse("iv_verify", args=[item.pk]))
+    assert [entry.code for entry in page.context["decided"]] == ["P2"]

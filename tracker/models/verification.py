@@ -21,6 +21,12 @@ class Sample(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="samples"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INTERIM)
+    criteria = models.ManyToManyField(
+        "criteria.Criterion",
+        blank=True,
+        related_name="+",
+        help_text="An interim sample may check only these criteria; empty means all",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

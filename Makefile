@@ -44,6 +44,7 @@ run: db
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup-dev
+	@bash .ci/install-chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -90,3 +90,170 @@ def test_teacher_marks_uses_the_grid_by_keyboard_and_exports(catalogue, cast, vi
     values = [c.value for c in book["Summary"][7]]
     assert dict(zip(header, values, strict=True))["Last name"] == "Learner"
     teacher.shot("grid")
+
+
+def assess(cast, code: str, status: str, feedback: str = "") -> None:
+    """Earlier work by the teacher (journey 2 does it through the UI)."""
+    from tracker.assessment import decision_for, record_decision
+
+    decision = decision_for(cast.enrolment, cast.unit30.criteria.get(code=code))
+    record_decision(decision, cast.teacher, status, feedback, decision.revision)
+
+
+def test_teacher_records_unit6_mock_marks_and_sees_near_pass(catalogue, cast, visitor):
+    from criteria.models import BoundarySet
+
+    BoundarySet.objects.create(
+        unit=cast.unit6,
+        series="Mock 1",
+        max_mark=60,
+        distinction=48,
+        merit=38,
+        pass_mark=28,
+        near_pass=22,
+        source="Illustrative, for the test",
+        illustrative=True,
+    )
+    other = cast.other_learner
+    other.group = cast.group
+    other.save()
+    teacher = visitor("teacher-unit6")
+    teacher.sign_in("teacher")
+    page = teacher.page
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit6.pk}/")
+    page.fill("#series", "Mock 1")
+    page.fill(f"#mark-{cast.learner.enrolments.get(unit=cast.unit6).pk}", "24")
+    page.fill(f"#mark-{other.enrolments.get(unit=cast.unit6).pk}", "61")
+    page.click("text=Save marks")
+    page.wait_for_load_state()
+    teacher.check()
+    assert "No marks saved." in page.inner_text("main")  # 61 is above the paper's 60
+    page.fill(f"#mark-{other.enrolments.get(unit=cast.unit6).pk}", "50")
+    page.fill("#series", "Mock 1")
+    page.fill(f"#mark-{cast.learner.enrolments.get(unit=cast.unit6).pk}", "24")
+    page.click("text=Save marks")
+    page.wait_for_load_state()
+    assert "2 marks saved for Mock 1." in page.inner_text("main")
+    teacher.go(
+        f"/learners/{cast.learner.pk}/units/{cast.learner.enrolments.get(unit=cast.unit6).pk}/"
+    )
+    assert "Mock 1 (Mock): 24/60 — Near Pass" in page.inner_text("main")
+    teacher.go(f"/learners/{other.pk}/units/{other.enrolments.get(unit=cast.unit6).pk}/")
+    assert "50/60 — Distinction" in page.inner_text("main")
+
+
+def test_iv_disagrees_assessor_responds_iv_signs_off(catalogue, cast, visitor):
+    assess(cast, "P1", "achieved", "Fine.")
+    assess(cast, "P2", "achieved", "Fine.")
+    iv = visitor("iv-desktop")
+    iv.sign_in("iv")
+    iv.shot("home")
+    page = iv.page
+    page.click("button:has-text('Propose a sample of 13A unit 30')")
+    page.wait_for_load_state()
+    iv.check()
+    assert "only Unclassified of Teacher Staff" in page.inner_text("main")
+    page.click("a:has-text('Verify Lara Learner')")
+    page.wait_for_load_state()
+    iv.check()
+    cards = page.locator("fieldset.card")
+    cards.nth(0).locator("input[value=yes]").check()
+    cards.nth(1).locator("input[value=no]").check()
+    cards.nth(1).locator("input[name^=action]").fill("Reassess P2: the rights-choice link.")
+    cards.nth(1).locator("input[type=date]").fill("2027-06-30")
+    page.check("#j-disagree")
+    page.click("text=Save verification")
+    page.wait_for_load_state()
+    assert "1 action(s) raised" in page.inner_text("main")
+    page.click("button:has-text('Sign off')")
+    page.wait_for_load_state()
+    assert "Sign-off refused: 1 action(s) are not closed yet." in page.inner_text("main")
+
+    teacher = visitor("teacher-actions")
+    teacher.sign_in("teacher")
+    assert "Reassess P2: the rights-choice link." in teacher.page.inner_text("main")
+    teacher.page.fill("input[name=response]", "Reassessed: P2 is now not yet achieved.")
+    teacher.page.click("button:has-text('Respond')")
+    teacher.page.wait_for_load_state()
+    teacher.check()
+
+    page.reload()
+    page.click("button:has-text('Close')")
+    page.wait_for_load_state()
+    page.click("button:has-text('Sign off')")
+    page.wait_for_load_state()
+    iv.check()
+    assert "Signed off." in page.inner_text("main")
+
+
+def test_admin_imports_learners_after_fixing_an_error_and_prints_a_recording_sheet(
+    catalogue, cast, visitor, tmp_path
+):
+    admin = visitor("admin-desktop")
+    admin.sign_in("admin")
+    admin.shot("home")
+    page = admin.page
+    header = "Candidate No,Forename,Legal Surname,Email,Reg Group,Unit,Target Grade\n"
+    bad = tmp_path / "learners.csv"
+    bad.write_text(
+        header + "0201,Hannah,Baker,hb@example.org,13A,30,M\n0202,Ian,,ib@example.org,13A,30,Z\n"
+    )
+    page.click("text=Import learners")
+    admin.check()
+    page.set_input_files("#id_file", str(bad))
+    page.click("text=Check the file")
+    page.wait_for_load_state()
+    admin.check()
+    errors = page.inner_text("#import-errors")
+    assert "Last name" in errors and "'Z' is not a target grade" in errors
+    good = tmp_path / "learners-fixed.csv"
+    good.write_text(
+        header + "0201,Hannah,Baker,hb@example.org,13A,30,M\n"
+        "0202,Ian,Bell,ib@example.org,13A,30,P\n"
+    )
+    page.click("text=Upload a corrected file")
+    page.set_input_files("#id_file", str(good))
+    page.click("text=Check the file")
+    page.wait_for_load_state()
+    page.click("button:has-text('Import 2 learners')")
+    page.wait_for_load_state()
+    admin.check()
+    assert "2 learners added" in page.inner_text("main")
+    page.click("a:has-text('13A')")
+    page.wait_for_load_state()
+    admin.check()
+    assert "Baker, Hannah" in page.inner_text("main") and "Bell, Ian" in page.inner_text("main")
+    page.click("text=Unit 30 recording sheets")
+    page.wait_for_load_state()
+    admin.check()
+    page.emulate_media(media="print")
+    pdf = tmp_path / "urs.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_learner_sees_feedback_and_the_new_what_next(catalogue, cast, visitor):
+    for code in ("P1", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"):
+        assess(cast, code, "achieved", f"{code} well done.")
+    assess(cast, "P2", "not_yet", "Link rights to choice with an example.")
+    learner = visitor("learner-feedback", 390, 844)
+    learner.sign_in("lara.learner")
+    page = learner.page
+    main = " ".join(page.inner_text("main").split())
+    assert "For Pass you still need P2." in main
+    page.click("text=See every criterion")
+    learner.check()
+    assert "Link rights to choice with an example." in page.inner_text("#item-P2")
+    assert "✗ Not yet achieved" in page.inner_text("#item-P2")
+
+
+@pytest.mark.parametrize(("role", "width", "height"), [("phone", 390, 844), ("desktop", 1280, 900)])
+def test_each_roles_main_page_fits_and_is_saved(catalogue, cast, visitor, role, width, height):
+    for username in ("lara.learner", "teacher", "iv", "admin"):
+        person = visitor(f"{username}-{role}", width, height)
+        person.sign_in(username)
+        person.shot("main")
+        overflow = person.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{username}'s home needs horizontal scrolling at {width}px"

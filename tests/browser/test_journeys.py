@@ -71,6 +71,11 @@ def test_teacher_marks_uses_the_grid_by_keyboard_and_exports(catalogue, cast, vi
     row.locator("button[type=submit]").click()
     page.wait_for_selector("#item-P2 .status-not_yet")
     teacher.check()
+    page.select_option("#id_grade", "M")
+    page.fill("#id_note", "On track after the booklet.")
+    page.click("text=Save prediction")
+    page.wait_for_load_state()
+    assert "Prediction saved." in page.inner_text("main")
     page.goto(teacher.base_url + f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
     teacher.check()
     cell = page.locator("select[id$='-P3']").first
@@ -88,7 +93,9 @@ def test_teacher_marks_uses_the_grid_by_keyboard_and_exports(catalogue, cast, vi
     book = load_workbook(saved)
     header = [c.value for c in book["Summary"][6]]
     values = [c.value for c in book["Summary"][7]]
-    assert dict(zip(header, values, strict=True))["Last name"] == "Learner"
+    learner_row = dict(zip(header, values, strict=True))
+    assert learner_row["Last name"] == "Learner"
+    assert learner_row["Unit 30 predicted"] == "Merit"
     teacher.shot("grid")
 
 

@@ -24,3 +24,13 @@ def test_seed_demo_creates_a_centre_in_progress_once(db, settings, tmp_path, cap
     assert Evidence.objects.filter(file__startswith="evidence/").exists()
     targets = set(Enrolment.objects.exclude(target_grade="").values_list("target_grade", flat=True))
     assert targets == {"P", "M", "D"}
+
+
+def test_seed_scale_creates_a_large_centre_quickly(db, capsys):
+    call_command("seed_scale", "--learners", "45", "--centre", "99950")
+    out = capsys.readouterr().out
+    assert out.startswith("Centre 99950: 45 learners,")
+    centre = Centre.objects.get(ocr_number="99950")
+    assert Learner.objects.filter(centre=centre).count() == 45
+    assert Enrolment.objects.filter(learner__centre=centre).count() == 90
+    assert centre.groups.count() == 3

@@ -82,39 +82,46 @@ def submit_evidence(
         if claim.item.learning_outcome.unit_id != enrolment.unit_id:
             raise AssessmentError(f"{claim.item.code} is not part of unit {enrolment.unit.number}.")
     now = timezone.now()
-    with transaction.atomic():
-        evidence = Evidence(
-            enrolment=enrolment,
-            kind=kind,
-            original_name=original_name,
-            content_type=content_type,
-            size=upload.size if upload is not None else 0,
-            sha256=sha256,
-            note=note,
-            statement=statement,
-            declared_at=now if declared else None,
-            uploaded_by=uploader,
-            replaces=replaces,
-            version=replaces.version + 1 if replaces else 1,
-        )
-        if upload is not None:
-            evidence.file.save(original_name or "evidence", upload, save=False)
-        evidence.save()
-        EvidenceLink.objects.bulk_create(
-            EvidenceLink(
-                evidence=evidence,
-                location=claim.location,
-                **{"criterion" if isinstance(claim.item, Criterion) else "topic": claim.item},
+    evidence = None
+    try:
+        with transaction.atomic():
+            evidence = Evidence(
+                enrolment=enrolment,
+                kind=kind,
+                original_name=original_name,
+                content_type=content_type,
+                size=upload.size if upload is not None else 0,
+                sha256=sha256,
+                note=note,
+                statement=statement,
+                declared_at=now if declared else None,
+                uploaded_by=uploader,
+                replaces=replaces,
+                version=replaces.version + 1 if replaces else 1,
             )
-            for claim in claims
-        )
-        for claim in claims:
-            decision = decision_for(enrolment, claim.item)
-            if decision.status in (Status.NOT_STARTED, Status.NOT_YET):
-                note = "resubmission" if decision.status == Status.NOT_YET else ""
-                _change(decision, uploader, Status.SUBMITTED, note)
-                decision.submitted_at = now
-                decision.save()
+            if upload is not None:
+                evidence.file.save(original_name or "evidence", upload, save=False)
+            evidence.save()
+            EvidenceLink.objects.bulk_create(
+                EvidenceLink(
+                    evidence=evidence,
+                    location=claim.location,
+                    **{"criterion" if isinstance(claim.item, Criterion) else "topic": claim.item},
+                )
+                for claim in claims
+            )
+            for claim in claims:
+                decision = decision_for(enrolment, claim.item)
+                if decision.status in (Status.NOT_STARTED, Status.NOT_YET):
+                    note = "resubmission" if decision.status == Status.NOT_YET else ""
+                    _change(decision, uploader, Status.SUBMITTED, note)
+                    decision.submitted_at = now
+                    decision.save()
+    except BaseException:
+        # The rows were rolled back; the stored file must not outlive them.
+        if evidence is not None and evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
     return evidence
 
 

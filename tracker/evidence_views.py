@@ -62,8 +62,13 @@ def with_handler(view):
 
     @csrf_exempt
     def wrapped(request, *args, **kwargs):
-        request.upload_handlers = [HashingUploadHandler(request)]
-        return csrf_protect(view)(request, *args, **kwargs)
+        handler = HashingUploadHandler(request)
+        request.upload_handlers = [handler]
+        try:
+            return csrf_protect(view)(request, *args, **kwargs)
+        finally:
+            # A connection dropped mid-upload leaves a half temporary file: remove it now.
+            handler.discard_unfinished()
 
     wrapped.__name__ = view.__name__
     return wrapped

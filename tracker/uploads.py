@@ -168,6 +168,7 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         super().new_file(*args, **kwargs)
         self.digest = hashlib.sha256()
         self.received = 0
+        self.finished = False
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
@@ -179,10 +180,16 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size):
+        self.finished = True
         uploaded = super().file_complete(file_size)
         if uploaded is not None:
             uploaded.sha256 = self.digest.hexdigest()
         return uploaded
+
+    def discard_unfinished(self) -> None:
+        """Close (and so delete) a temporary file whose upload never completed."""
+        if hasattr(self, "file") and not self.finished:
+            self.file.close()
 
 
 def sha256_of(handle) -> str:

@@ -190,7 +190,12 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         content_type=evidence.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Nothing in the file may run or load anything. Chrome will not open its PDF viewer in a
+    # sandboxed document, so a PDF preview goes without `sandbox` (scripts stay blocked).
+    pdf_preview = inline and extension_of(evidence.original_name) == "pdf"
+    response["Content-Security-Policy"] = "default-src 'none'" + (
+        "" if pdf_preview else "; sandbox"
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

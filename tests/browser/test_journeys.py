@@ -233,7 +233,13 @@ def test_admin_imports_learners_after_fixing_an_error_and_prints_a_recording_she
     page.click("text=Unit 30 recording sheets")
     page.wait_for_load_state()
     admin.check()
+    # The Print button works from site.js (no inline handler); the print stylesheet hides the
+    # site's header.
+    page.evaluate("window.print = () => { window.printRequested = true; }")
+    page.click("button:has-text('Print')")
+    assert page.evaluate("window.printRequested") is True
     page.emulate_media(media="print")
+    assert page.is_hidden("header")
     pdf = tmp_path / "urs.pdf"
     page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
     assert pdf.read_bytes().startswith(b"%PDF")

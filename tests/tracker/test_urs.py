@@ -21,7 +21,7 @@ def test_the_recording_sheet_shows_unit_centre_candidate_and_each_criterion(cast
         "0001",
         "Clear definition.",
         "handout.pdf, page 1",
-        "@page { size: A4",
+        "/static/tracker/sheet.css",  # A4 print styles
     ):
         assert expected in html
 

@@ -1,13 +1,13 @@
 """Download and import data sheets from the group grid."""
 
 import secrets
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,10 +46,20 @@ def _group_and_unit(request: HttpRequest, pk: int, unit_pk: int):
     return group, unit
 
 
-def _folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "datasheets"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _pending_name(token: str) -> str:
+    """Where an uploaded sheet waits for confirmation: the default storage, not local disk."""
+    return f"datasheets/{token}.xlsx"
+
+
+def _pending_content(token: str) -> bytes | None:
+    """Return the sheet waiting for confirmation, or None when there is none (or it expired)."""
+    if not token:
+        return None
+    try:
+        with default_storage.open(_pending_name(token), "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 @require_safe
@@ -79,7 +89,7 @@ def upload(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             form.add_error("file", str(error))
         else:
             token = secrets.token_hex(16)
-            (_folder() / f"{token}.xlsx").write_bytes(content)
+            default_storage.save(_pending_name(token), ContentFile(content))
             request.session[SESSION_KEY] = token
             return render(
                 request,
@@ -93,11 +103,11 @@ def upload(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 def _confirm(request: HttpRequest, group, unit) -> HttpResponse:
     token = request.session.get(SESSION_KEY, "")
-    path = _folder() / f"{token}.xlsx"
-    if not token or not path.exists():
+    content = _pending_content(token)
+    if content is None:
         messages.error(request, "The uploaded data sheet has expired. Upload it again.")
         return redirect("datasheet_import", pk=group.pk, unit_pk=unit.pk)
-    plan = plan_import(path.read_bytes(), group, unit)
+    plan = plan_import(content, group, unit)
     resolutions = {
         key.removeprefix("conflict-"): value
         for key, value in request.POST.items()
@@ -110,7 +120,7 @@ def _confirm(request: HttpRequest, group, unit) -> HttpResponse:
         return render(
             request, "tracker/datasheet_preview.html", {"plan": plan, "group": group, "unit": unit}
         )
-    path.unlink(missing_ok=True)
+    default_storage.delete(_pending_name(token))
     request.session.pop(SESSION_KEY, None)
     messages.success(
         request, f"{applied} decision{'s' if applied != 1 else ''} applied from the data sheet."

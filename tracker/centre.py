@@ -1,10 +1,10 @@
 """Centre admin pages: overview, staff and roles, groups, and the MIS import."""
 
 import secrets
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
-from tracker.dashboard import SERIES, centre_units, group_figures
+from tracker.dashboard import SERIES, centre_figures
 from tracker.forms import AspirationForm, GcseRangeFormSet, GroupForm, ImportForm, StaffForm
 from tracker.importing import ImportFileError, apply_plan, build_plan, read_table
 from tracker.models import (
@@ -29,6 +29,7 @@ from tracker.models import (
     User,
 )
 from tracker.targets import targets_from_gcse
+from tracker.views import paginate
 
 IMPORT_SESSION_KEY = "learner_import"
 
@@ -43,37 +44,37 @@ def _current_year(centre) -> AcademicYear:
 @require_safe
 @access.role_required("centre_admin")
 def home(request: HttpRequest) -> HttpResponse:
-    """The centre at a glance: groups, learners, staff, and learners without a target."""
+    """The centre at a glance: grades by unit, marking backlog, groups, learners without a
+    target. Figures are counted in the database and lists are paged, so the page costs the
+    same queries at 200 learners as at 10,000."""
     centre = access.centre_for_admin(request.user)
-    groups = TeachingGroup.objects.filter(centre=centre).for_listing()
+    groups = (
+        TeachingGroup.objects.filter(centre=centre).for_listing().order_by("academic_year", "name")
+    )
     without_target = (
         Learner.objects.filter(centre=centre)
         .filter(Q(enrolments__isnull=True) | Q(enrolments__target_grade=""))
         .select_related("group")
         .distinct()
     )
-    figures = group_figures(TeachingGroup.objects.filter(centre=centre))
+    teacher = "enrolment__learner__group__teachers__"
     backlog = (
         Decision.objects.filter(status=Status.SUBMITTED, enrolment__learner__centre=centre)
-        .values(
-            "enrolment__learner__group__teachers__first_name",
-            "enrolment__learner__group__teachers__last_name",
-        )
+        .values(f"{teacher}first_name", f"{teacher}last_name", f"{teacher}pk")
         .annotate(count=Count("pk"), oldest=Min("submitted_at"))
-        .order_by("-count")
+        .order_by("-count", f"{teacher}last_name", f"{teacher}pk")
     )
     context = {
         "centre": centre,
-        "groups": groups,
-        "units": centre_units(figures),
+        "groups": paginate(request, groups, "groups"),
+        "units": centre_figures(centre),
         "series": SERIES,
-        "backlog": backlog,
+        "backlog": paginate(request, backlog, "teachers", per_page=20),
         "now": timezone.now(),
         "learner_count": Learner.objects.filter(centre=centre).count(),
         "enrolment_count": Enrolment.objects.filter(learner__centre=centre).count(),
         "staff_count": User.objects.filter(staff_membership__centre=centre).count(),
-        "without_target": without_target[:50],
-        "without_target_count": without_target.count(),
+        "without_target": paginate(request, without_target, "learners"),
         "ungrouped": Learner.objects.filter(centre=centre, group__isnull=True).count(),
     }
     return render(request, "tracker/centre/home.html", context)
@@ -86,7 +87,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     staff = User.objects.filter(staff_membership__centre=centre).prefetch_related(
         "teaching_groups", "verified_groups"
     )
-    return render(request, "tracker/centre/staff_list.html", {"centre": centre, "staff": staff})
+    return render(
+        request,
+        "tracker/centre/staff_list.html",
+        {"centre": centre, "staff": paginate(request, staff)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,8 +118,10 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @access.role_required("centre_admin")
 def group_list(request: HttpRequest) -> HttpResponse:
     centre = access.centre_for_admin(request.user)
-    groups = TeachingGroup.objects.filter(centre=centre).for_listing()
-    return render(request, "tracker/centre/group_list.html", {"groups": groups})
+    groups = (
+        TeachingGroup.objects.filter(centre=centre).for_listing().order_by("academic_year", "name")
+    )
+    return render(request, "tracker/centre/group_list.html", {"groups": paginate(request, groups)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,10 +142,13 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "tracker/centre/group_form.html", {"form": form, "group": group})
 
 
-def _import_folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _pending_name(token: str, suffix: str) -> str:
+    """Where an uploaded file waits between the preview and the confirmation.
+
+    It is kept in the default storage, not on one server's disk, so the confirmation works
+    on whichever app process serves it (and with files in object storage).
+    """
+    return f"imports/{token}{suffix}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -159,7 +169,7 @@ def import_learners(request: HttpRequest) -> HttpResponse:
             if plan.ok:
                 token = secrets.token_hex(16)
                 suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-                (_import_folder() / f"{token}{suffix}").write_bytes(content)
+                default_storage.save(_pending_name(token, suffix), ContentFile(content))
                 request.session[IMPORT_SESSION_KEY] = {
                     "token": token,
                     "suffix": suffix,
@@ -182,14 +192,15 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     if not pending:
         messages.error(request, "There is no file waiting to be imported. Upload it again.")
         return redirect("centre:import")
-    stored = _import_folder() / f"{pending['token']}{pending['suffix']}"
+    stored = _pending_name(pending["token"], pending["suffix"])
     try:
-        content = stored.read_bytes()
+        with default_storage.open(stored, "rb") as handle:
+            content = handle.read()
     except FileNotFoundError:
         messages.error(request, "The uploaded file has expired. Upload it again.")
         return redirect("centre:import")
     finally:
-        stored.unlink(missing_ok=True)
+        default_storage.delete(stored)
     plan = build_plan(read_table(content, pending["name"]), centre, _current_year(centre))
     if not plan.ok:
         messages.error(request, "The data changed since the preview; nothing was imported.")

@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +20,7 @@ from tracker.models import (
     Enrolment,
     Sample,
     SampleItem,
+    User,
     staff_centre_id,
 )
 from tracker.progress import progress_for
@@ -34,6 +35,7 @@ from tracker.verification import (
     sign_off,
     verify,
 )
+from tracker.views import paginate
 
 
 def _samples(user):
@@ -259,8 +261,22 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def assessor_report(centre_id: int) -> list[dict]:
-    """Return per assessor and unit: assessed, sampled, agreed, disagreed, actions, signed off."""
+def assessors(centre_id: int):
+    """Return the centre's staff who have assessed any learner, by name."""
+    # Staff assess only their own centre's learners: one index probe per member of staff.
+    return (
+        User.objects.filter(staff_membership__centre_id=centre_id)
+        .filter(Exists(Decision.objects.filter(assessor=OuterRef("pk"))))
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def assessor_report(centre_id: int, assessor_ids: list[int]) -> list[dict]:
+    """Return per assessor and unit: assessed, sampled, agreed, disagreed, actions, signed off.
+
+    Only for the given assessors (a page of them): each query then reads their decisions
+    alone, so the report costs the same at any size of centre.
+    """
     rows: dict[tuple, dict] = {}
 
     def row(assessor_id, first, last, unit_number) -> dict:
@@ -281,7 +297,9 @@ def assessor_report(centre_id: int) -> list[dict]:
 
     prefix = ("assessor_id", "assessor__first_name", "assessor__last_name")
     for values in (
-        Decision.objects.filter(enrolment__learner__centre_id=centre_id, assessor__isnull=False)
+        Decision.objects.filter(
+            enrolment__learner__centre_id=centre_id, assessor_id__in=assessor_ids
+        )
         .values(*prefix, "enrolment__unit__number")
         .annotate(n=Count("enrolment", distinct=True))
     ):
@@ -292,7 +310,7 @@ def assessor_report(centre_id: int) -> list[dict]:
     items = SampleItem.objects.filter(
         sample__group__centre_id=centre_id,
         included=True,
-        enrolment__decisions__assessor__isnull=False,
+        enrolment__decisions__assessor_id__in=assessor_ids,
     ).values(*decision_prefix, "sample__unit__number")
     for values in items.annotate(
         n=Count("pk", distinct=True),
@@ -302,7 +320,9 @@ def assessor_report(centre_id: int) -> list[dict]:
         entry["sampled"], entry["signed"] = values["n"], values["signed"]
     check_prefix = tuple(f"decision__{k}" for k in prefix)
     for values in (
-        Check.objects.filter(item__sample__group__centre_id=centre_id)
+        Check.objects.filter(
+            item__sample__group__centre_id=centre_id, decision__assessor_id__in=assessor_ids
+        )
         .values(*check_prefix, "item__sample__unit__number")
         .annotate(
             agreed=Count("pk", filter=Q(agrees=True)), disagreed=Count("pk", filter=Q(agrees=False))
@@ -311,7 +331,9 @@ def assessor_report(centre_id: int) -> list[dict]:
         entry = row(*(values[k] for k in check_prefix), values["item__sample__unit__number"])
         entry["agreed"], entry["disagreed"] = values["agreed"], values["disagreed"]
     for values in (
-        Action.objects.filter(item__sample__group__centre_id=centre_id)
+        Action.objects.filter(
+            item__sample__group__centre_id=centre_id, assessor_id__in=assessor_ids
+        )
         .values(*prefix, "item__sample__unit__number")
         .annotate(
             open=Count("pk", filter=~Q(state=Action.State.CLOSED)),
@@ -326,7 +348,8 @@ def assessor_report(centre_id: int) -> list[dict]:
 @require_safe
 @access.role_required("centre_admin", "internal_verifier")
 def report(request: HttpRequest) -> HttpResponse:
-    """Internal verification activity per assessor and unit, and outstanding actions."""
+    """Internal verification activity per assessor and unit, and outstanding actions: both
+    a page at a time."""
     centre_id = staff_centre_id(request.user)
     if centre_id is None:
         raise PermissionDenied("Your account belongs to no centre.")
@@ -341,12 +364,14 @@ def report(request: HttpRequest) -> HttpResponse:
             "decision__topic",
         )
     )
+    people = paginate(request, assessors(centre_id), "assessors", per_page=25)
     return render(
         request,
         "tracker/iv_report.html",
         {
-            "rows": assessor_report(centre_id),
-            "actions": actions,
+            "assessors": people,
+            "rows": assessor_report(centre_id, [person.pk for person in people]),
+            "actions": paginate(request, actions, "actions"),
             "today": timezone.localdate(),
         },
     )

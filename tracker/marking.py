@@ -1,11 +1,10 @@
 """Teachers' assessment pages: marking queue, per-learner marking, group grid, predictions."""
 
-from itertools import groupby
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,31 +31,47 @@ from tracker.models import (
     Status,
 )
 from tracker.progress import progress_for
+from tracker.views import paginate
 
 
 @require_safe
 @access.role_required("teacher")
 def queue(request: HttpRequest) -> HttpResponse:
-    """Evidence awaiting assessment across the teacher's groups, oldest first."""
-    waiting = (
-        Decision.objects.awaiting_assessment()
-        .filter(enrolment__learner__group__teachers=request.user)
-        .select_related("enrolment__learner__group", "enrolment__unit", "criterion", "topic")
-        .order_by("enrolment_id", "submitted_at")
+    """Evidence awaiting assessment across the teacher's groups, oldest first, a page of
+    learner-units at a time."""
+    # From the teacher's learner-units to their decisions (index decision_status_enrolment),
+    # never through every decision awaiting assessment in the centre.
+    waiting = Decision.objects.awaiting_assessment().filter(
+        enrolment__in=Enrolment.objects.filter(learner__group__teachers=request.user)
     )
-    rows = []
-    for _, decisions in groupby(waiting, key=lambda d: d.enrolment_id):
-        decisions = list(decisions)
-        oldest = min(d.submitted_at or d.updated_at for d in decisions)
-        rows.append(
-            {
-                "enrolment": decisions[0].enrolment,
-                "codes": [d.item_code for d in decisions],
-                "since": oldest,
-            }
-        )
-    rows.sort(key=lambda row: row["since"])
-    return render(request, "tracker/queue.html", {"rows": rows, "now": timezone.now()})
+    page = paginate(
+        request,
+        waiting.values("enrolment_id")
+        .annotate(since=Min(Coalesce("submitted_at", "updated_at")))
+        .order_by("since", "enrolment_id"),
+    )
+    claimed: dict[int, list[Decision]] = {}
+    # Sorted here: ordering by submitted_at in SQL tempts SQLite into reading every decision
+    # awaiting assessment through the (status, submitted_at) index.
+    for decision in sorted(
+        Decision.objects.awaiting_assessment()
+        .filter(enrolment_id__in=[row["enrolment_id"] for row in page])
+        .select_related("enrolment__learner__group", "enrolment__unit", "criterion", "topic")
+        .order_by(),
+        key=lambda d: (d.submitted_at or d.updated_at, d.pk),
+    ):
+        claimed.setdefault(decision.enrolment_id, []).append(decision)
+    rows = [
+        {
+            "enrolment": claimed[row["enrolment_id"]][0].enrolment,
+            "codes": [d.item_code for d in claimed[row["enrolment_id"]]],
+            "since": row["since"],
+        }
+        for row in page
+    ]
+    return render(
+        request, "tracker/queue.html", {"rows": rows, "page": page, "now": timezone.now()}
+    )
 
 
 @require_safe
@@ -70,8 +85,12 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     annotate_items(progress, evidence_by_item(enrolment))
     can_assess = access.can_assess(request.user, enrolment.learner)
     histories = {}
-    for decision in Decision.objects.filter(enrolment=enrolment).prefetch_related(
-        Prefetch("changes", queryset=DecisionChange.objects.select_related("changed_by"))
+    for decision in (
+        Decision.objects.filter(enrolment=enrolment)
+        .order_by()
+        .prefetch_related(
+            Prefetch("changes", queryset=DecisionChange.objects.select_related("changed_by"))
+        )
     ):
         histories[decision.pk] = list(decision.changes.all())
     for entry in progress.items:
@@ -243,7 +262,7 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         .select_related("learner__group", "unit__suite")
         .order_by("learner__last_name", "learner__first_name")
     )
-    rows = progress_for(enrolments)
+    rows = progress_for(enrolments, with_assessors=False)
     status_filter = request.GET.get("status", "")
     assignment_filter = request.GET.get("assignment", "")
     assignments = list(group.assignments.filter(unit=unit).prefetch_related("criteria"))

@@ -101,8 +101,15 @@ class UnitProgress:
         return self.enrolment.target_grade
 
 
-def progress_for(enrolments: Iterable[Enrolment], today: date | None = None) -> list[UnitProgress]:
-    """Return the progress of each enrolment (with unit and learner selected)."""
+def progress_for(
+    enrolments: Iterable[Enrolment], today: date | None = None, *, with_assessors: bool = True
+) -> list[UnitProgress]:
+    """Return the progress of each enrolment (with unit and learner selected).
+
+    Each decision comes with its assessor and who authorised a resubmission, for pages
+    that show them; lists of many learners pass `with_assessors=False` and skip loading
+    those users.
+    """
     enrolments = list(enrolments)
     if not enrolments:
         return []
@@ -122,9 +129,10 @@ def progress_for(enrolments: Iterable[Enrolment], today: date | None = None) -> 
         ):
             topics[topic.learning_outcome.unit_id].append(topic)
     decisions: dict[tuple[int, int, str], Decision] = {}
-    for decision in Decision.objects.filter(enrolment_id__in=enrolment_ids).select_related(
-        "assessor"
-    ):
+    rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
+    if with_assessors:
+        rows = rows.select_related("assessor", "resubmission_authorised_by")
+    for decision in rows:
         kind = "c" if decision.criterion_id else "t"
         decisions[(decision.enrolment_id, decision.criterion_id or decision.topic_id, kind)] = (
             decision
@@ -137,7 +145,9 @@ def progress_for(enrolments: Iterable[Enrolment], today: date | None = None) -> 
     marks = defaultdict(list)
     boundaries = {}
     if examined:
-        for mark in ExamMark.objects.filter(enrolment_id__in=enrolment_ids).order_by("entered_at"):
+        for mark in ExamMark.objects.filter(enrolment_id__in=enrolment_ids).order_by(
+            "entered_at", "pk"
+        ):
             marks[mark.enrolment_id].append(mark)
         boundaries = {
             (b.unit_id, b.series): b for b in BoundarySet.objects.filter(unit_id__in=examined)
@@ -147,7 +157,7 @@ def progress_for(enrolments: Iterable[Enrolment], today: date | None = None) -> 
         (value.suite_id, value.size, value.grade): value
         for value in PointsValue.objects.filter(suite_id__in=suite_ids).select_related("suite")
     }
-    late = _late_assignments(enrolments, today)
+    late = _late_assignments(enrolments, today, decisions)
 
     result = []
     for enrolment in enrolments:
@@ -243,7 +253,7 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
         progress.flags.append(f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)")
 
 
-def _late_assignments(enrolments: list[Enrolment], today: date) -> dict[int, list]:
+def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> dict[int, list]:
     """Return, per enrolment, past-deadline assignments with criteria still outstanding."""
     groups = {e.learner.group_id for e in enrolments if e.learner.group_id}
     # Extensions may move a deadline later, so every assignment is read, not only past ones.
@@ -258,11 +268,11 @@ def _late_assignments(enrolments: list[Enrolment], today: date) -> dict[int, lis
         (ext.assignment_id, ext.learner_id): ext.deadline
         for ext in Extension.objects.filter(assignment__in=assignments)
     }
-    done = set(
-        Decision.objects.filter(
-            enrolment__in=enrolments, status__in=[Status.SUBMITTED, Status.ACHIEVED]
-        ).values_list("enrolment_id", "criterion_id")
-    )
+    done = {
+        (enrolment_id, item_id)
+        for (enrolment_id, item_id, kind), decision in decisions.items()
+        if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
+    }
     late = defaultdict(list)
     for enrolment in enrolments:
         for assignment in assignments:

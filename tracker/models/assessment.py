@@ -157,7 +157,17 @@ class Decision(models.Model):
                 name="decision_on_criterion_or_topic",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            # Decisions in a state for given learner-units, read from the index alone: the
+            # marking queue, what is done and the grades counted for dashboards.
+            models.Index(
+                fields=["status", "enrolment", "criterion", "topic"],
+                name="decision_status_enrolment",
+            ),
+            # One assessor's decisions per learner-unit: the internal verification report.
+            models.Index(fields=["assessor", "enrolment"], name="decision_assessor_enrolment"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enrolment.learner} {self.item_code}: {self.get_status_display()}"

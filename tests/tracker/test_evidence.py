@@ -150,7 +150,6 @@ def test_download_is_an_attachment_with_a_safe_type(cast, client_for):
     assert b"".join(response.streaming_content) == PDF
 
 
-
 def test_a_pdf_preview_is_inline_and_still_runs_nothing(cast, client_for):
     """Chrome's PDF viewer refuses sandboxed documents; scripts stay blocked all the same."""
     teacher = client_for("teacher")
@@ -159,6 +158,7 @@ def test_a_pdf_preview_is_inline_and_still_runs_nothing(cast, client_for):
     assert preview["Content-Security-Policy"] == "default-src 'none'"
     download = teacher.get(reverse("download", args=[cast.evidence.pk]))
     assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
 
 def test_learner_cannot_download_another_learners_evidence(cast, client_for):
     response = client_for("other_learner").get(reverse("download", args=[cast.evidence.pk]))

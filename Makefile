@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-dev assets db lint format clean
+.PHONY: run test setup setup-dev assets db lint format clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,22 @@ test: setup-dev
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
+
+# Benchmarks print the figures of docs/performance.md. They migrate and seed a scratch
+# database made afresh (never the site's); on PostgreSQL:
+#   bash .ci/with-postgres sh -c 'make bench BENCH_DATABASE_URL="$DATABASE_URL"'
+# (benchmarks/pages.py and its arguments belong to the page benchmark.)
+BENCH_DATABASE_URL ?= sqlite:///$(abspath var)/bench.sqlite3
+BENCH_SIZES ?= 200 2000 10000
+
+bench: setup-dev
+	@mkdir -p var
+	rm -f var/bench.sqlite3
+	export DATABASE_URL='$(BENCH_DATABASE_URL)' SECRET_KEY=benchmark-only-key; \
+	$(PY) benchmarks/pages.py $(BENCH_SIZES) && \
+	$(PY) benchmarks/export.py $(BENCH_SIZES) && \
+	$(PY) benchmarks/upload.py && \
+	$(PY) benchmarks/load.py
 
 format: setup-dev
 	$(PY) -m ruff format .

@@ -72,8 +72,13 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @access.role_required("centre_admin")
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Send a finished export's file; a job that failed or is still running has none."""
     job = _job_for(request, pk)
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("This export is not ready.")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This export's file is no longer stored.") from None
     name = f"grades-whole-centre-{timezone.localtime(job.created_at):%Y-%m-%d}.xlsx"
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)

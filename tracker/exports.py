@@ -1,9 +1,11 @@
 """The Excel export of grade predictions: Summary, one sheet per unit, and an IV sheet.
 
-Rows are generated a chunk of learners at a time and written by openpyxl in write-only
-mode, so memory stays flat however large the centre is.
+Learners are read a chunk at a time, their progress worked out once, and each learner's rows
+written to the Summary and every unit sheet together by openpyxl in write-only mode (each
+sheet streams to its own temporary file), so memory stays flat however large the centre is.
 """
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +18,12 @@ from openpyxl.utils import get_column_letter
 from criteria.models import TopicItem, Unit
 from tracker.models import Centre, Decision, Enrolment, Learner, SampleItem, Status
 from tracker.progress import UnitProgress, progress_for
-from tracker.spreadsheets import STATUS_FILLS, cell, header_block, set_widths
+from tracker.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
 
 CHUNK = 400  # learners per batch of queries
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
+STATUS_LABELS = {status.value: status.label for status in Status}
 
 
 @dataclass
@@ -30,15 +33,12 @@ class ExportScope:
     learners: QuerySet  # Learner queryset
     units: list[Unit]
     on_progress: Callable[[int], None] | None = None  # called with the percent done
-    _passes_done: int = 0
 
     def report(self, learners_done: int, learners_total: int) -> None:
-        """Report progress: the summary and each unit sheet read every learner once."""
+        """Report progress: one pass over the learners writes every sheet but the IV one."""
         if self.on_progress is None or not learners_total:
             return
-        passes = len(self.units) + 1
-        fraction = (self._passes_done + learners_done / learners_total) / passes
-        self.on_progress(min(99, int(100 * fraction)))
+        self.on_progress(min(99, int(100 * learners_done / learners_total)))
 
 
 def _progress_by_learner(
@@ -50,27 +50,21 @@ def _progress_by_learner(
             "pk", flat=True
         )
     )
-    unit_ids = [unit.pk for unit in scope.units]
+    units = Unit.objects.select_related("suite").in_bulk([unit.pk for unit in scope.units])
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        learners = {
-            learner.pk: learner
-            for learner in Learner.objects.filter(pk__in=chunk).select_related("group")
-        }
-        enrolments = Enrolment.objects.filter(
-            learner_id__in=chunk, unit_id__in=unit_ids
-        ).select_related("unit__suite", "learner__group")
+        learners = Learner.objects.select_related("group").in_bulk(chunk)
+        enrolments = list(Enrolment.objects.filter(learner_id__in=chunk, unit_id__in=list(units)))
+        for enrolment in enrolments:
+            # Share the learners and units already read instead of joining them again.
+            enrolment.learner = learners[enrolment.learner_id]
+            enrolment.unit = units[enrolment.unit_id]
         by_learner: dict[int, dict[int, UnitProgress]] = {pk: {} for pk in chunk}
-        for progress in progress_for(enrolments):
+        for progress in progress_for(enrolments, with_assessors=False):
             by_learner[progress.enrolment.learner_id][progress.unit.pk] = progress
         for pk in chunk:
             yield learners[pk], by_learner[pk]
         scope.report(start + len(chunk), len(ids))
-    scope._passes_done += 1
-
-
-def _grade(value) -> str:
-    return value.label if value is not None and hasattr(value, "label") else (value or "")
 
 
 PREDICTED = {"U": "Unclassified", "R": "Near Pass", "P": "Pass", "M": "Merit", "D": "Distinction"}
@@ -85,28 +79,72 @@ def write_workbook(scope: ExportScope, handle) -> None:
         f"Scope: {scope.label}",
         ("Generated", generated, DATETIME),
     ]
-    _summary(book, scope, lines)
-    for unit in scope.units:
-        _unit_sheet(book, scope, unit, lines)
-    _iv_sheet(book, scope, lines)
-    book.save(handle)
+    try:
+        summary = _summary_table(book, scope, lines)
+        unit_tables = [(unit, _unit_table(book, unit, lines)) for unit in scope.units]
+        iv = _iv_table(book, lines)  # created now: the sheets keep their order in the book
+        for learner, progress in _progress_by_learner(scope):
+            summary.append(_summary_row(summary.cell, scope, learner, progress))
+            for unit, table in unit_tables:
+                entry = progress.get(unit.pk)
+                if entry is not None:
+                    table.append(_unit_row(table.cell, unit, learner, entry))
+        for values in iv_rows(scope):
+            iv.append(
+                [
+                    iv.cell(value, number_format=DATE if isinstance(value, datetime) else None)
+                    for value in values
+                ]
+            )
+        for table in [summary, *(table for _, table in unit_tables), iv]:
+            table.finish()
+        book.save(handle)
+    except BaseException:
+        _discard(book)
+        raise
 
 
-def _table_start(sheet, lines: list[str], title: str, headers: list[str], widths: list[int]):
-    sheet.freeze_panes = f"A{len(lines) + 4}"
-    set_widths(sheet, widths)
-    header_row = header_block(sheet, title, lines) + 1
-    sheet.append([cell(sheet, header, bold=True) for header in headers])
-    return header_row
+def _discard(book: Workbook) -> None:
+    """Close and remove the sheets' temporary files of a workbook abandoned halfway.
+
+    openpyxl streams each write-only sheet to a temporary file that only saving the book
+    (or the process ending) removes; a worker that runs for weeks must not collect them.
+    """
+    for sheet in book.worksheets:
+        writer = sheet._writer
+        if writer is None:
+            continue
+        with contextlib.suppress(Exception):
+            sheet.close()
+        with contextlib.suppress(Exception):
+            writer.cleanup()
 
 
-def _finish(sheet, header_row: int, columns: int, rows: int) -> None:
-    last = get_column_letter(max(columns, 1))
-    sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + max(rows, 1)}"
+class _Table:
+    """A sheet with a title block, frozen headers and a filter over its rows."""
+
+    def __init__(self, book: Workbook, name: str, lines: list, title: str, headers, widths):
+        self.sheet = book.create_sheet(name)
+        self.cell = CellMaker(self.sheet)
+        self.columns = len(headers)
+        self.rows = 0
+        self.sheet.freeze_panes = f"A{len(lines) + 4}"
+        set_widths(self.sheet, widths)
+        self.header_row = header_block(self.sheet, title, lines) + 1
+        self.sheet.append([self.cell(header, bold=True) for header in headers])
+
+    def append(self, row: list) -> None:
+        self.sheet.append(row)
+        self.rows += 1
+
+    def finish(self) -> None:
+        last = get_column_letter(max(self.columns, 1))
+        self.sheet.auto_filter.ref = (
+            f"A{self.header_row}:{last}{self.header_row + max(self.rows, 1)}"
+        )
 
 
-def _summary(book: Workbook, scope: ExportScope, lines: list[str]) -> None:
-    sheet = book.create_sheet("Summary")
+def _summary_table(book: Workbook, scope: ExportScope, lines: list) -> _Table:
     headers = ["Candidate number", "First name", "Last name", "Group"]
     widths = [12, 16, 18, 10]
     for unit in scope.units:
@@ -115,48 +153,46 @@ def _summary(book: Workbook, scope: ExportScope, lines: list[str]) -> None:
             widths.append(12)
     headers += ["Total points (achieved)", "Total points (projected)", "Points status", "Flags"]
     widths += [14, 14, 16, 50]
-    header_row = _table_start(sheet, lines, "Grade predictions", headers, widths)
-    rows = 0
-    for learner, progress in _progress_by_learner(scope):
-        row = [
-            cell(sheet, learner.candidate_number),
-            cell(sheet, learner.first_name),
-            cell(sheet, learner.last_name),
-            cell(sheet, learner.group.name if learner.group else ""),
-        ]
-        total = projected_total = 0
-        verified = True
-        flags = []
-        for unit in scope.units:
-            entry = progress.get(unit.pk)
-            if entry is None:
-                row += [cell(sheet, "not enrolled")] + [cell(sheet, "")] * 4
-                continue
-            prediction = PREDICTED[entry.prediction.grade] if entry.prediction else ""
-            row += [
-                cell(sheet, entry.achieved.label),
-                cell(sheet, entry.projected.label),
-                cell(sheet, prediction),
-                cell(sheet, PREDICTED.get(entry.target, "")),
-                cell(sheet, entry.points),
-            ]
-            total += entry.points or 0
-            projected_total += entry.projected_points or 0
-            verified = verified and entry.points_verified
-            flags += [f"Unit {unit.number}: {flag}" for flag in entry.flags]
+    return _Table(book, "Summary", lines, "Grade predictions", headers, widths)
+
+
+def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress) -> list:
+    row = [
+        cell(learner.candidate_number),
+        cell(learner.first_name),
+        cell(learner.last_name),
+        cell(learner.group.name if learner.group else ""),
+    ]
+    total = projected_total = 0
+    verified = True
+    flags = []
+    for unit in scope.units:
+        entry = progress.get(unit.pk)
+        if entry is None:
+            row += ["not enrolled", "", "", "", ""]
+            continue
+        prediction = PREDICTED[entry.prediction.grade] if entry.prediction else ""
         row += [
-            cell(sheet, total),
-            cell(sheet, projected_total),
-            cell(sheet, "verified" if verified else "unverified: check the qualification handbook"),
-            cell(sheet, "; ".join(flags)),
+            entry.achieved.label,
+            entry.projected.label,
+            prediction,
+            PREDICTED.get(entry.target, ""),
+            entry.points,
         ]
-        sheet.append(row)
-        rows += 1
-    _finish(sheet, header_row, len(headers), rows)
+        total += entry.points or 0
+        projected_total += entry.projected_points or 0
+        verified = verified and entry.points_verified
+        flags += [f"Unit {unit.number}: {flag}" for flag in entry.flags]
+    row += [
+        total,
+        projected_total,
+        "verified" if verified else "unverified: check the qualification handbook",
+        cell("; ".join(flags)),
+    ]
+    return row
 
 
-def _unit_sheet(book: Workbook, scope: ExportScope, unit: Unit, lines: list[str]) -> None:
-    sheet = book.create_sheet(f"Unit {unit.number}")
+def _unit_table(book: Workbook, unit: Unit, lines: list) -> _Table:
     items = list(_first_items(unit))
     headers = ["Candidate number", "Name", "Group", "Grade achieved", "Grade projected"]
     widths = [12, 24, 10, 14, 14]
@@ -169,47 +205,41 @@ def _unit_sheet(book: Workbook, scope: ExportScope, unit: Unit, lines: list[str]
         for item in items:
             headers += [item.code, f"{item.code} date"]
             widths += [16, 11]
-    header_row = _table_start(sheet, lines, f"Unit {unit.number}: {unit.title}", headers, widths)
-    rows = 0
-    for learner, progress in _progress_by_learner(scope):
-        entry = progress.get(unit.pk)
-        if entry is None:
-            continue
-        row = [
-            cell(sheet, learner.candidate_number),
-            cell(sheet, f"{learner.first_name} {learner.last_name}"),
-            cell(sheet, learner.group.name if learner.group else ""),
-            cell(sheet, entry.achieved.label),
-            cell(sheet, entry.projected.label),
+    title = f"Unit {unit.number}: {unit.title}"
+    return _Table(book, f"Unit {unit.number}", lines, title, headers, widths)
+
+
+def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress) -> list:
+    row = [
+        cell(learner.candidate_number),
+        cell(f"{learner.first_name} {learner.last_name}"),
+        cell(learner.group.name if learner.group else ""),
+        entry.achieved.label,
+        entry.projected.label,
+    ]
+    if unit.is_examined:
+        latest = entry.exam_results[-1] if entry.exam_results else None
+        row += [
+            entry.done,
+            cell(latest.mark.series if latest else ""),
+            latest.mark.mark if latest else None,
+            _exam_grade(latest),
         ]
-        if unit.is_examined:
-            latest = entry.exam_results[-1] if entry.exam_results else None
+        for item in entry.items:
+            label = STATUS_LABELS[item.status]
+            shown = "Secure" if item.status == Status.ACHIEVED else label
+            row.append(cell.repeated(shown, fill=STATUS_FILLS.get(label)))
+    else:
+        for item in entry.items:
+            label = STATUS_LABELS[item.status]
+            decided = item.decision.decided_at if item.decision else None
             row += [
-                cell(sheet, entry.done),
-                cell(sheet, latest.mark.series if latest else ""),
-                cell(sheet, latest.mark.mark if latest else None),
-                cell(sheet, _exam_grade(latest)),
+                cell.repeated(label, fill=STATUS_FILLS.get(label)),
+                cell(_excel_datetime(decided), number_format=DATE)
+                if decided
+                else cell.repeated(None, number_format=DATE),
             ]
-            for item in entry.items:
-                label = Status(item.status).label
-                row.append(
-                    cell(
-                        sheet,
-                        "Secure" if item.status == Status.ACHIEVED else label,
-                        fill=STATUS_FILLS.get(label),
-                    )
-                )
-        else:
-            for item in entry.items:
-                label = Status(item.status).label
-                decided = item.decision.decided_at if item.decision else None
-                row += [
-                    cell(sheet, label, fill=STATUS_FILLS.get(label)),
-                    cell(sheet, _excel_datetime(decided), number_format=DATE),
-                ]
-        sheet.append(row)
-        rows += 1
-    _finish(sheet, header_row, len(headers), rows)
+    return row
 
 
 def _first_items(unit: Unit):
@@ -238,41 +268,49 @@ def _excel_datetime(value: datetime | None):
 
 
 def iv_rows(scope: ExportScope) -> Iterator[list]:
-    """Yield one row per sampled learner-unit in scope, for the IV sheet."""
-    items = list(
+    """Yield one row per sampled learner-unit in scope, for the IV sheet, CHUNK at a time."""
+    ids = list(
         SampleItem.objects.filter(
             included=True, enrolment__learner__in=scope.learners, sample__unit__in=scope.units
         )
-        .select_related("enrolment__learner", "sample__unit", "sample__verifier")
-        .annotate(open_actions=Count("actions", filter=~Q(actions__state="closed")))
-        .order_by("enrolment__learner__last_name", "sample__unit__number")
+        .order_by("enrolment__learner__last_name", "sample__unit__number", "pk")
+        .values_list("pk", flat=True)
     )
-    assessors: dict[int, set[str]] = {}
-    for enrolment_id, first, last in (
-        Decision.objects.filter(
-            enrolment__in=[i.enrolment_id for i in items], assessor__isnull=False
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        items = (
+            SampleItem.objects.filter(pk__in=chunk)
+            .select_related("enrolment__learner", "sample__unit", "sample__verifier")
+            .annotate(open_actions=Count("actions", filter=~Q(actions__state="closed")))
+            .in_bulk()
         )
-        .values_list("enrolment_id", "assessor__first_name", "assessor__last_name")
-        .distinct()
-    ):
-        assessors.setdefault(enrolment_id, set()).add(f"{first} {last}")
-    for item in items:
-        learner = item.enrolment.learner
-        yield [
-            learner.candidate_number,
-            learner.full_name,
-            item.sample.unit.number,
-            ", ".join(sorted(assessors.get(item.enrolment_id, ()))),
-            str(item.sample.verifier),
-            _excel_datetime(item.sample.created_at),
-            item.get_judgement_display(),
-            item.open_actions,
-            _excel_datetime(item.signed_off_at),
-        ]
+        assessors: dict[int, set[str]] = {}
+        for enrolment_id, first, last in (
+            Decision.objects.filter(
+                enrolment__in={item.enrolment_id for item in items.values()},
+                assessor__isnull=False,
+            )
+            .values_list("enrolment_id", "assessor__first_name", "assessor__last_name")
+            .distinct()
+        ):
+            assessors.setdefault(enrolment_id, set()).add(f"{first} {last}")
+        for pk in chunk:
+            item = items[pk]
+            learner = item.enrolment.learner
+            yield [
+                learner.candidate_number,
+                learner.full_name,
+                item.sample.unit.number,
+                ", ".join(sorted(assessors.get(item.enrolment_id, ()))),
+                str(item.sample.verifier),
+                _excel_datetime(item.sample.created_at),
+                item.get_judgement_display(),
+                item.open_actions,
+                _excel_datetime(item.signed_off_at),
+            ]
 
 
-def _iv_sheet(book: Workbook, scope: ExportScope, lines: list[str]) -> None:
-    sheet = book.create_sheet("IV")
+def _iv_table(book: Workbook, lines: list) -> _Table:
     headers = [
         "Candidate number",
         "Name",
@@ -284,19 +322,8 @@ def _iv_sheet(book: Workbook, scope: ExportScope, lines: list[str]) -> None:
         "Actions open",
         "Signed off",
     ]
-    header_row = _table_start(
-        sheet, lines, "Internal verification", headers, [14, 24, 8, 18, 18, 12, 14, 10, 12]
-    )
-    rows = 0
-    for values in iv_rows(scope):
-        sheet.append(
-            [
-                cell(sheet, value, number_format=DATE if isinstance(value, datetime) else None)
-                for value in values
-            ]
-        )
-        rows += 1
-    _finish(sheet, header_row, len(headers), rows)
+    widths = [14, 24, 8, 18, 18, 12, 14, 10, 12]
+    return _Table(book, "IV", lines, "Internal verification", headers, widths)
 
 
 def group_scope(group, unit: Unit | None = None) -> ExportScope:

@@ -1,6 +1,10 @@
 """Spreadsheet helpers: user-supplied text never becomes a formula in Excel or LibreOffice."""
 
-from openpyxl.cell import WriteOnlyCell
+from copy import copy
+from datetime import date, time, timedelta
+
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -39,6 +43,62 @@ def cell(
     if number_format:
         result.number_format = number_format
     return result
+
+
+class CellMaker:
+    """Make the cells of one write-only sheet, as `cell()` does, for large sheets.
+
+    A plain value (a number, or text that cannot be read as a formula or an error code) is
+    appended as it is, which openpyxl writes without a cell object of ours; a styled cell
+    copies the style of the first cell made with the same font, fill and number format,
+    instead of looking each style up in the workbook again.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet):
+        self.sheet = sheet
+        self._styles: dict[tuple, object] = {}
+        self._repeated: dict[tuple, object] = {}
+
+    def __call__(
+        self, value: object, *, bold: bool = False, fill=None, number_format: str | None = None
+    ):
+        text = isinstance(value, str)
+        if not (bold or fill is not None or number_format) and (
+            not text or not (looks_like_formula(value) or value in ERROR_CODES)
+        ):
+            return value
+        # openpyxl gives a date or time without a number format one of its own.
+        temporal = number_format is None and isinstance(value, (date, time, timedelta))
+        key = (bold, id(fill), number_format, text and looks_like_formula(value), temporal)
+        style = self._styles.get(key)
+        if style is None:
+            model = cell(self.sheet, value, bold=bold, fill=fill, number_format=number_format)
+            # Keep the fill alive with its id in the key; copy the settled style array.
+            style = self._styles[key] = (copy(model._style), fill)
+            return model
+        result = WriteOnlyCell(self.sheet)
+        result._style = copy(style[0])
+        result.value = value
+        if text:
+            result.data_type = "s"  # as in cell(): text, never a formula
+        return result
+
+    def repeated(
+        self, value: object, *, bold: bool = False, fill=None, number_format: str | None = None
+    ):
+        """Return the same cell for every use of a styled value (a status, an empty date).
+
+        A write-only sheet writes a row's cells as the row is appended, moving each cell to
+        its place as it goes, so one styled cell can be appended again and again. An
+        unstyled cell object is not reused: openpyxl writes the next plain value into it.
+        """
+        key = (value, bold, id(fill), number_format)
+        found = self._repeated.get(key)
+        if found is None:
+            found = self(value, bold=bold, fill=fill, number_format=number_format)
+            if not isinstance(found, Cell) or found.has_style:
+                self._repeated[key] = found
+        return found
 
 
 def header_block(sheet: WriteOnlyWorksheet, title: str, lines: list) -> int:

@@ -1,5 +1,6 @@
 """Background jobs, run by the task framework's worker (`python manage.py db_worker`)."""
 
+import contextlib
 import tempfile
 
 from django.core.files import File
@@ -12,7 +13,11 @@ from tracker.models import ExportJob
 
 @task()
 def build_centre_export(job_id: int) -> None:
-    """Build a whole-centre workbook, saving progress as it goes."""
+    """Build a whole-centre workbook, saving progress as it goes.
+
+    A failure at any step (building the workbook, storing it, recording it) marks the job
+    failed and removes whatever reached storage, so no half-built file is ever offered.
+    """
     job = ExportJob.objects.select_related("centre", "unit").get(pk=job_id)
     job.state = ExportJob.State.RUNNING
     job.save(update_fields=["state"])
@@ -22,15 +27,24 @@ def build_centre_export(job_id: int) -> None:
 
     scope = centre_scope(job.centre, job.unit)
     scope.on_progress = progress
+    storage = job.file.storage
+    # The name is chosen first (a random one), so a save that fails partway through
+    # writing it can be cleaned up too.
+    planned = job.file.field.generate_filename(job, "export.xlsx")
     try:
         with tempfile.TemporaryFile() as handle:
             write_workbook(scope, handle)
             handle.seek(0)
-            job.file.save("export.xlsx", File(handle), save=False)
+            job.file.name = storage.save(planned, File(handle))
+        job.state, job.progress, job.finished_at = ExportJob.State.DONE, 100, timezone.now()
+        job.save(update_fields=["state", "progress", "file", "finished_at"])
     except Exception as error:
+        for name in {planned, job.file.name} - {"", None}:
+            # Cleaning up must not hide the failure that is being reported.
+            with contextlib.suppress(Exception):
+                storage.delete(name)
+        job.file.name = ""
         job.state, job.error = ExportJob.State.FAILED, f"{error.__class__.__name__}: {error}"
         job.finished_at = timezone.now()
-        job.save(update_fields=["state", "error", "finished_at"])
+        job.save(update_fields=["state", "error", "file", "finished_at"])
         raise
-    job.state, job.progress, job.finished_at = ExportJob.State.DONE, 100, timezone.now()
-    job.save(update_fields=["state", "progress", "file", "finished_at"])

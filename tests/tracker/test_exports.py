@@ -1,14 +1,21 @@
 """The grades workbook: sheets, grades, frozen headers, filters, dates and formula safety."""
 
+import errno
 import io
 from datetime import datetime
+from pathlib import Path
 
+import pytest
+from django.core.files import File
 from django.core.management import call_command
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
+from tracker import exports, tasks
 from tracker.assessment import decision_for, record_decision
-from tracker.models import Learner, Prediction
+from tracker.models import ExportJob, Learner, Prediction
+from tracker.spreadsheets import STATUS_FILLS, CellMaker, cell
 
 
 def workbook(response):
@@ -72,8 +79,6 @@ def test_export_command_writes_the_file_and_says_where(cast, tmp_path, capsys):
 def test_whole_centre_export_runs_in_the_background_and_offers_the_file(
     cast, client_for, django_capture_on_commit_callbacks
 ):
-    from tracker.models import ExportJob
-
     client = client_for("admin")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("export_centre"))
@@ -105,3 +110,137 @@ def test_the_iv_sheet_lists_sampled_learner_units(cast, client_for):
     assert rows[0][:5] == ("0001", "Lara Learner", 30, "Teacher Staff", "Iv Staff")
     assert rows[0][7] == 1  # the open action
     assert action.state == "open"
+
+
+class Injected(Exception):
+    """The fault the failure tests inject."""
+
+
+def stored_files(settings) -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def fail_midway_through_the_rows(monkeypatch):
+    written = exports._unit_row
+
+    def unit_row(*args):
+        # The summary row of this learner is already written when the unit row fails.
+        raise Injected("the database went away after the first rows")
+
+    monkeypatch.setattr(exports, "_unit_row", unit_row)
+    assert written is not unit_row
+
+
+def fail_partway_through_storing_the_file(monkeypatch):
+    class FullDisk(File):
+        def chunks(self, chunk_size=None):
+            for chunk in super().chunks(chunk_size):
+                yield chunk[: len(chunk) // 2]  # half the workbook reaches the disk
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tasks, "File", FullDisk)
+
+
+def fail_recording_the_finished_job(monkeypatch):
+    save = ExportJob.save
+
+    def failing_save(job, *args, **kwargs):
+        if job.state == ExportJob.State.DONE:
+            raise Injected("the database went away after the file was stored")
+        return save(job, *args, **kwargs)
+
+    monkeypatch.setattr(ExportJob, "save", failing_save)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        fail_midway_through_the_rows,
+        fail_partway_through_storing_the_file,
+        fail_recording_the_finished_job,
+    ],
+)
+def test_a_failed_background_export_leaves_no_file_and_nothing_to_download(
+    cast, client_for, settings, monkeypatch, fault
+):
+    before = stored_files(settings)
+    job = ExportJob.objects.create(centre=cast.centre, requested_by=cast.admin)
+    fault(monkeypatch)
+    with pytest.raises((Injected, OSError)):
+        tasks.build_centre_export.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.FAILED
+    assert job.error and not job.file
+    assert stored_files(settings) == before  # no whole or half workbook left in storage
+    assert not ALL_TEMP_FILES  # nor openpyxl's temporary sheet files left on the worker
+    response = client_for("admin").get(reverse("export_download", args=[job.pk]))
+    assert response.status_code == 404
+
+
+def test_a_finished_export_whose_file_has_gone_is_not_found(cast, client_for, settings):
+    job = ExportJob.objects.create(centre=cast.centre, requested_by=cast.admin)
+    tasks.build_centre_export.call(job.pk)
+    job.refresh_from_db()
+    (Path(settings.MEDIA_ROOT) / job.file.name).unlink()
+    response = client_for("admin").get(reverse("export_download", args=[job.pk]))
+    assert response.status_code == 404
+
+
+def test_the_background_export_reports_progress_in_one_pass(cast, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK", 1)  # one learner at a time: the centre has two
+    reported = []
+    scope = exports.centre_scope(cast.centre)
+    scope.on_progress = reported.append
+    exports.write_workbook(scope, io.BytesIO())
+    assert reported == [50, 99]
+
+
+@pytest.mark.parametrize(
+    ("value", "style"),
+    [
+        ("Lara", {}),
+        ('=HYPERLINK("http://x","y")', {}),
+        ("-2+3", {}),
+        ("#N/A", {}),
+        (42, {}),
+        (None, {}),
+        ("Achieved", {"fill": STATUS_FILLS["Achieved"]}),
+        ("Header", {"bold": True}),
+        ("=SUM(A1)", {"bold": True}),
+        (datetime(2027, 1, 5, 14, 30), {"number_format": "dd/mm/yyyy"}),
+        (None, {"number_format": "dd/mm/yyyy"}),
+        (datetime(2027, 1, 5, 14, 30), {}),
+        (datetime(2027, 1, 5, 14, 30), {"bold": True}),
+        ("Bold text after a bold date", {"bold": True}),
+    ],
+)
+def test_the_cell_maker_writes_what_cell_writes(value, style):
+    """The export's fast cells come out as `cell()` writes them: value, type and style."""
+
+    def written(make) -> tuple:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("S")
+        sheet.append([make(sheet, value) for _ in range(3)])  # the second and third reuse
+        buffer = io.BytesIO()
+        book.save(buffer)
+        cells = load_workbook(io.BytesIO(buffer.getvalue()))["S"][1]
+        return [
+            (c.value, c.data_type, c.font.b, c.fill.fgColor.rgb, c.number_format, c.quotePrefix)
+            for c in cells
+        ]
+
+    maker = {}
+
+    def fast(sheet, value):
+        made = maker.setdefault("cell", CellMaker(sheet))
+        made(datetime(2027, 1, 1), bold=True)  # another value with the same style first
+        return made(value, **style)
+
+    def repeated(sheet, value):
+        made = maker.setdefault("repeated", CellMaker(sheet))
+        return made.repeated(value, **style)
+
+    expected = written(lambda sheet, value: cell(sheet, value, **style))
+    assert written(fast) == expected
+    assert written(repeated) == expected

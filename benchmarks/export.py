@@ -1,7 +1,7 @@
 """Time the whole-centre Excel export and its peak memory against a bare openpyxl floor.
 
 Usage (a scratch database: it is migrated and filled):
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 SECRET_KEY=x python benchmarks/export.py 200 2000
+    DATABASE_URL=sqlite:///scratch.sqlite3 SECRET_KEY=x python benchmarks/export.py 200 2000
     bash .ci/with-postgres python benchmarks/export.py 200 2000 10000
 
 For each size it seeds a centre (seed_scale) unless there is one, then runs, each in a fresh

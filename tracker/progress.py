@@ -273,13 +273,12 @@ def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> di
         for (enrolment_id, item_id, kind), decision in decisions.items()
         if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
     }
+    by_group_unit = defaultdict(list)
+    for assignment in assignments:
+        by_group_unit[assignment.group_id, assignment.unit_id].append(assignment)
     late = defaultdict(list)
     for enrolment in enrolments:
-        for assignment in assignments:
-            if assignment.group_id != enrolment.learner.group_id:
-                continue
-            if assignment.unit_id != enrolment.unit_id:
-                continue
+        for assignment in by_group_unit[enrolment.learner.group_id, enrolment.unit_id]:
             deadline = extensions.get((assignment.pk, enrolment.learner_id), assignment.deadline)
             if deadline < today:
                 outstanding = [

@@ -53,7 +53,6 @@ test: setup-dev
 # Benchmarks print the figures of docs/performance.md. They migrate and seed a scratch
 # database made afresh (never the site's); on PostgreSQL:
 #   bash .ci/with-postgres sh -c 'make bench BENCH_DATABASE_URL="$DATABASE_URL"'
-# (benchmarks/pages.py and its arguments belong to the page benchmark.)
 BENCH_DATABASE_URL ?= sqlite:///$(abspath var)/bench.sqlite3
 BENCH_SIZES ?= 200 2000 10000
 

@@ -18,8 +18,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from criteria.models import Criterion
 from tracker.assessment import AssessmentError, decision_for, record_decision
+from tracker.lib.spreadsheets import looks_like_formula
 from tracker.models import Decision, Enrolment, Status, User
-from tracker.spreadsheets import looks_like_formula
 
 SHEET = "Data sheet"
 HIDDEN = "Downloaded"

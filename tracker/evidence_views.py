@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST, require_safe
 from tracker import access
 from tracker.assessment import AssessmentError, Claim, submit_evidence, withdraw_evidence
 from tracker.forms_evidence import EvidenceForm, StaffEvidenceForm
+from tracker.lib.uploads import PREVIEWABLE, HashingUploadHandler, extension_of, sha256_of
 from tracker.models import Evidence, EvidenceLink, Status
 from tracker.progress import progress_for
-from tracker.uploads import PREVIEWABLE, HashingUploadHandler, extension_of, sha256_of
 
 
 def item_choices(progress) -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@
 from django import forms
 from django.conf import settings
 
+from tracker.lib.uploads import UploadRefused, allowed_extensions, check_upload, human_size
 from tracker.models import Evidence, Status
-from tracker.uploads import UploadRefused, allowed_extensions, check_upload, human_size
 
 
 class ItemChoiceField(forms.MultipleChoiceField):

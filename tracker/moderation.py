@@ -5,9 +5,6 @@ of learners. The export is a zip streamed as it is written: the recording sheets
 an index of evidence files, and the files themselves under safe names.
 """
 
-import re
-import zipfile
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from tracker import access
+from tracker.lib.zipstream import safe_name, zip_stream
 from tracker.models import Enrolment, Evidence, TeachingGroup
 from tracker.sampling import propose_sample
 from tracker.urs import recording_sheets, sheets_workbook
@@ -39,56 +37,6 @@ def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "tracker/moderation.html",
         {"group": group, "unit": unit, "sample": sample, "rest": rest},
     )
-
-
-def safe_name(text: str) -> str:
-    """Return a file name with no path, no control characters and nothing a shell reads."""
-    text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    stem, dot, suffix = text.rpartition(".")
-    if not dot:
-        stem, suffix = text, ""
-    stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" ._") or "file"
-    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)[:10]
-    return f"{stem[:80]}.{suffix}" if suffix else stem[:80]
-
-
-class _Pipe:
-    """A write-only file object whose written bytes are collected for streaming."""
-
-    def __init__(self):
-        self.chunks: list[bytes] = []
-        self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self.chunks)
-        self.chunks.clear()
-        return data
-
-
-def zip_stream(sheets_xlsx: bytes, evidence: list[tuple[str, Evidence]], index: str):
-    """Yield a zip archive chunk by chunk, reading each evidence file in pieces."""
-    pipe = _Pipe()
-    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("unit-recording-sheets.xlsx", sheets_xlsx)
-        archive.writestr("evidence-index.txt", index)
-        yield pipe.take()
-        for name, item in evidence:
-            with item.file.open("rb") as source, archive.open(name, "w") as target:
-                for chunk in iter(lambda: source.read(1024 * 256), b""):
-                    target.write(chunk)
-                    yield pipe.take()
-    yield pipe.take()
 
 
 @require_safe
@@ -118,14 +66,20 @@ def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResp
         learner = evidence.enrolment.learner
         folder = safe_name(f"{learner.candidate_number} {learner.last_name} {learner.first_name}")
         name = f"{folder}/{evidence.pk}-{safe_name(evidence.original_name or 'evidence')}"
-        files.append((name, evidence))
+        files.append((name, evidence.file.open))
         covers = ", ".join(
             (link.criterion or link.topic).code + (f" ({link.location})" if link.location else "")
             for link in evidence.links.all()
         )
         lines.append(f"{name}\t{covers}")
     response = StreamingHttpResponse(
-        zip_stream(sheets_workbook(sheets), files, "\n".join(lines) + "\n"),
+        zip_stream(
+            [
+                ("unit-recording-sheets.xlsx", sheets_workbook(sheets)),
+                ("evidence-index.txt", "\n".join(lines) + "\n"),
+            ],
+            files,
+        ),
         content_type="application/zip",
     )
     filename = f"moderation-{slugify(group.name)}-unit-{unit.number}.zip"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.conftest import PDF, make_learner
 from tracker.assessment import Claim, decision_for, record_decision, submit_evidence
-from tracker.moderation import safe_name
+from tracker.lib.zipstream import safe_name
 from tracker.sampling import propose_sample
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from criteria.models import BoundarySet, TopicItem, Unit
 from tracker.assessment import Claim, decision_for, record_decision, submit_evidence
+from tracker.lib.uploads import sha256_of
 from tracker.management.demo import (
     DEMO_CENTRE_NUMBER,
     DEMO_LEARNERS,
@@ -30,7 +31,6 @@ from tracker.models import (
     User,
 )
 from tracker.targets import set_target
-from tracker.uploads import sha256_of
 
 GRADES = "PMD"
 

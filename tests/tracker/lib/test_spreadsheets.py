@@ -3,7 +3,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tracker.spreadsheets import cell
+from tracker.lib.spreadsheets import cell
 
 
 @pytest.mark.parametrize(

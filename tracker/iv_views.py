@@ -23,6 +23,7 @@ from tracker.models import (
     User,
     staff_centre_id,
 )
+from tracker.pagination import paginate
 from tracker.progress import progress_for
 from tracker.verification import (
     VerificationError,
@@ -35,7 +36,6 @@ from tracker.verification import (
     sign_off,
     verify,
 )
-from tracker.views import paginate
 
 
 def _samples(user):

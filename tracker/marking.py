@@ -30,8 +30,8 @@ from tracker.models import (
     Prediction,
     Status,
 )
+from tracker.pagination import paginate
 from tracker.progress import progress_for
-from tracker.views import paginate
 
 
 @require_safe

@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from tracker import (
     assignments,
-    centre,
     datasheet_views,
     evidence_views,
     export_views,
@@ -14,7 +13,8 @@ from tracker import (
     urs,
     views,
 )
-from tracker.forms import SignInForm
+from tracker.people.forms import SignInForm
+from tracker.people.urls import urlpatterns as people_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,14 +29,6 @@ urlpatterns = [
     path("verification/items/<int:pk>/record/", iv_views.item_record, name="iv_record"),
     path("verification/actions/<int:pk>/", iv_views.action_update, name="iv_action"),
     path("verification/report/", iv_views.report, name="iv_report"),
-    path("groups/<int:pk>/", views.group_detail, name="group"),
-    path("learners/<int:pk>/", views.learner_detail, name="learner"),
-    path(
-        "learners/<int:pk>/targets/<int:enrolment_pk>/",
-        views.set_learner_target,
-        name="learner_target",
-    ),
-    path("learners/<int:pk>/move/", views.move_learner, name="learner_move"),
     path("me/units/<int:pk>/", evidence_views.learner_unit, name="learner_unit"),
     path("me/units/<int:pk>/upload/", evidence_views.upload_evidence, name="upload"),
     path("evidence/<int:pk>/withdraw/", evidence_views.withdraw, name="withdraw"),
@@ -94,7 +86,7 @@ urlpatterns = [
         moderation.sample_zip,
         name="moderation_zip",
     ),
-    path("centre/", include((centre.urlpatterns, "centre"))),
+    path("", include(people_urlpatterns)),
     path("units/", include("criteria.urls")),
     path(
         "accounts/login/",

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.importing import ImportFileError, apply_plan, build_plan, read_table
 from tracker.models import Centre
+from tracker.people.importing import ImportFileError, apply_plan, build_plan, read_table
 
 
 class Command(BaseCommand):

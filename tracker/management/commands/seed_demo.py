@@ -30,7 +30,7 @@ from tracker.models import (
     TeachingGroup,
     User,
 )
-from tracker.targets import set_target
+from tracker.people.targets import set_target
 
 GRADES = "PMD"
 

@@ -1,22 +1,15 @@
-"""Centre admin pages: overview, staff and roles, groups, and the MIS import."""
-
-import secrets
+"""Centre admin pages: overview, staff and roles, groups, and target-setting rules."""
 
 from django.contrib import messages
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
 from tracker.dashboard import SERIES, centre_figures
-from tracker.forms import AspirationForm, GcseRangeFormSet, GroupForm, ImportForm, StaffForm
-from tracker.importing import ImportFileError, apply_plan, build_plan, read_table
 from tracker.models import (
     AcademicYear,
     Decision,
@@ -28,10 +21,9 @@ from tracker.models import (
     TeachingGroup,
     User,
 )
-from tracker.targets import targets_from_gcse
-from tracker.views import paginate
-
-IMPORT_SESSION_KEY = "learner_import"
+from tracker.pagination import paginate
+from tracker.people.forms import AspirationForm, GcseRangeFormSet, GroupForm, StaffForm
+from tracker.people.targets import targets_from_gcse
 
 
 def _current_year(centre) -> AcademicYear:
@@ -77,7 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "without_target": paginate(request, without_target, "learners"),
         "ungrouped": Learner.objects.filter(centre=centre, group__isnull=True).count(),
     }
-    return render(request, "tracker/centre/home.html", context)
+    return render(request, "tracker/people/centre/home.html", context)
 
 
 @require_safe
@@ -89,7 +81,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "tracker/centre/staff_list.html",
+        "tracker/people/centre/staff_list.html",
         {"centre": centre, "staff": paginate(request, staff)},
     )
 
@@ -111,7 +103,9 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             StaffMembership.objects.get_or_create(user=saved, defaults={"centre": centre})
             messages.success(request, f"{saved.get_full_name()} saved.")
             return redirect("centre:staff")
-    return render(request, "tracker/centre/staff_form.html", {"form": form, "member": member})
+    return render(
+        request, "tracker/people/centre/staff_form.html", {"form": form, "member": member}
+    )
 
 
 @require_safe
@@ -121,7 +115,9 @@ def group_list(request: HttpRequest) -> HttpResponse:
     groups = (
         TeachingGroup.objects.filter(centre=centre).for_listing().order_by("academic_year", "name")
     )
-    return render(request, "tracker/centre/group_list.html", {"groups": paginate(request, groups)})
+    return render(
+        request, "tracker/people/centre/group_list.html", {"groups": paginate(request, groups)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -139,84 +135,7 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form.save_m2m()
         messages.success(request, f"Group {saved.name} saved.")
         return redirect("group", pk=saved.pk)
-    return render(request, "tracker/centre/group_form.html", {"form": form, "group": group})
-
-
-def _pending_name(token: str, suffix: str) -> str:
-    """Where an uploaded file waits between the preview and the confirmation.
-
-    It is kept in the default storage, not on one server's disk, so the confirmation works
-    on whichever app process serves it (and with files in object storage).
-    """
-    return f"imports/{token}{suffix}"
-
-
-@require_http_methods(["GET", "POST"])
-@access.role_required("centre_admin")
-def import_learners(request: HttpRequest) -> HttpResponse:
-    """Upload a learners file and see what importing it would do, before anything changes."""
-    centre = access.centre_for_admin(request.user)
-    year = _current_year(centre)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read()
-        try:
-            plan = build_plan(read_table(content, upload.name), centre, year)
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-        else:
-            if plan.ok:
-                token = secrets.token_hex(16)
-                suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-                default_storage.save(_pending_name(token, suffix), ContentFile(content))
-                request.session[IMPORT_SESSION_KEY] = {
-                    "token": token,
-                    "suffix": suffix,
-                    "name": upload.name,
-                }
-            return render(
-                request,
-                "tracker/centre/import_preview.html",
-                {"plan": plan, "file_name": upload.name, "year": year},
-            )
-    return render(request, "tracker/centre/import_form.html", {"form": form, "year": year})
-
-
-@require_http_methods(["POST"])
-@access.role_required("centre_admin")
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    """Apply the previewed file: validated again, then all rows or none."""
-    centre = access.centre_for_admin(request.user)
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if not pending:
-        messages.error(request, "There is no file waiting to be imported. Upload it again.")
-        return redirect("centre:import")
-    stored = _pending_name(pending["token"], pending["suffix"])
-    try:
-        with default_storage.open(stored, "rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        messages.error(request, "The uploaded file has expired. Upload it again.")
-        return redirect("centre:import")
-    finally:
-        default_storage.delete(stored)
-    plan = build_plan(read_table(content, pending["name"]), centre, _current_year(centre))
-    if not plan.ok:
-        messages.error(request, "The data changed since the preview; nothing was imported.")
-        return render(
-            request,
-            "tracker/centre/import_preview.html",
-            {"plan": plan, "file_name": pending["name"]},
-        )
-    counts = apply_plan(plan, request.user)
-    messages.success(
-        request,
-        f"Imported {pending['name']}: {counts['added']} learners added, {counts['updated']} "
-        f"updated, {counts['unchanged']} unchanged, {counts['groups_created']} "
-        f"group{pluralize(counts['groups_created'])} created.",
-    )
-    return redirect("centre:home")
+    return render(request, "tracker/people/centre/group_form.html", {"form": form, "group": group})
 
 
 @require_http_methods(["GET", "POST"])
@@ -248,20 +167,6 @@ def targets(request: HttpRequest) -> HttpResponse:
     ).count()
     return render(
         request,
-        "tracker/centre/targets.html",
+        "tracker/people/centre/targets.html",
         {"formset": formset, "step_form": step_form, "waiting": waiting},
     )
-
-
-urlpatterns = [
-    path("", home, name="home"),
-    path("staff/", staff_list, name="staff"),
-    path("staff/add/", staff_edit, name="staff_add"),
-    path("staff/<int:pk>/", staff_edit, name="staff_edit"),
-    path("groups/", group_list, name="groups"),
-    path("groups/add/", group_edit, name="group_add"),
-    path("groups/<int:pk>/edit/", group_edit, name="group_edit"),
-    path("targets/", targets, name="targets"),
-    path("import/", import_learners, name="import"),
-    path("import/confirm/", import_confirm, name="import_confirm"),
-]

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tracker.models import Learner, StaffMembership, TargetChange, TeachingGroup, User
-from tracker.targets import aspirational_grade, target_from_gcse
+from tracker.people.targets import aspirational_grade, target_from_gcse
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
-from tracker.importing import build_plan, match_headers, read_table
 from tracker.models import Enrolment, Learner, TargetChange, TeachingGroup
+from tracker.people.importing import build_plan, match_headers, read_table
 
 GOOD = (
     "Candidate No,Forename,Legal Surname,Email,Reg Group,Unit,Target Grade\n"
@@ -110,7 +110,7 @@ def test_each_kind_of_bad_row_is_reported(cast, line, expected):
 
 def test_a_changed_name_updates_in_place(cast):
     plan = build_plan(read_table(GOOD.encode(), "x.csv"), cast.centre, cast.year)
-    from tracker.importing import apply_plan
+    from tracker.people.importing import apply_plan
 
     apply_plan(plan, cast.admin)
     pk = Learner.objects.get(candidate_number="0102").pk

@@ -1,0 +1,24 @@
+"""Pages of long lists, with links that keep the rest of the query string."""
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+PAGE_SIZE = 50
+
+
+def paginate(request: HttpRequest, items, param: str = "page", per_page: int = PAGE_SIZE) -> Page:
+    """Return the page of `items` the query string asks for (the first if it asks for none,
+    the last if it asks for too many), with the links `_pagination.html` shows. The links
+    keep the rest of the query string, so several lists on one page page independently."""
+    page = Paginator(items, per_page).get_page(request.GET.get(param))
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    if page.has_previous():
+        page.first_url, page.previous_url = link(1), link(page.previous_page_number())
+    if page.has_next():
+        page.next_url, page.last_url = link(page.next_page_number()), link(page.paginator.num_pages)
+    return page

@@ -1,0 +1,95 @@
+"""The MIS import of learners: upload, preview every row, then confirm all or nothing."""
+
+import secrets
+
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.views.decorators.http import require_http_methods
+
+from tracker import access
+from tracker.people.forms import ImportForm
+from tracker.people.importing import ImportFileError, apply_plan, build_plan, read_table
+from tracker.people.views.centre import _current_year
+
+IMPORT_SESSION_KEY = "learner_import"
+
+
+def _pending_name(token: str, suffix: str) -> str:
+    """Where an uploaded file waits between the preview and the confirmation.
+
+    It is kept in the default storage, not on one server's disk, so the confirmation works
+    on whichever app process serves it (and with files in object storage).
+    """
+    return f"imports/{token}{suffix}"
+
+
+@require_http_methods(["GET", "POST"])
+@access.role_required("centre_admin")
+def import_learners(request: HttpRequest) -> HttpResponse:
+    """Upload a learners file and see what importing it would do, before anything changes."""
+    centre = access.centre_for_admin(request.user)
+    year = _current_year(centre)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            plan = build_plan(read_table(content, upload.name), centre, year)
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            if plan.ok:
+                token = secrets.token_hex(16)
+                suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+                default_storage.save(_pending_name(token, suffix), ContentFile(content))
+                request.session[IMPORT_SESSION_KEY] = {
+                    "token": token,
+                    "suffix": suffix,
+                    "name": upload.name,
+                }
+            return render(
+                request,
+                "tracker/people/centre/import_preview.html",
+                {"plan": plan, "file_name": upload.name, "year": year},
+            )
+    return render(request, "tracker/people/centre/import_form.html", {"form": form, "year": year})
+
+
+@require_http_methods(["POST"])
+@access.role_required("centre_admin")
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Apply the previewed file: validated again, then all rows or none."""
+    centre = access.centre_for_admin(request.user)
+    pending = request.session.pop(IMPORT_SESSION_KEY, None)
+    if not pending:
+        messages.error(request, "There is no file waiting to be imported. Upload it again.")
+        return redirect("centre:import")
+    stored = _pending_name(pending["token"], pending["suffix"])
+    try:
+        with default_storage.open(stored, "rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        messages.error(request, "The uploaded file has expired. Upload it again.")
+        return redirect("centre:import")
+    finally:
+        default_storage.delete(stored)
+    plan = build_plan(read_table(content, pending["name"]), centre, _current_year(centre))
+    if not plan.ok:
+        messages.error(request, "The data changed since the preview; nothing was imported.")
+        return render(
+            request,
+            "tracker/people/centre/import_preview.html",
+            {"plan": plan, "file_name": pending["name"]},
+        )
+    counts = apply_plan(plan, request.user)
+    messages.success(
+        request,
+        f"Imported {pending['name']}: {counts['added']} learners added, {counts['updated']} "
+        f"updated, {counts['unchanged']} unchanged, {counts['groups_created']} "
+        f"group{pluralize(counts['groups_created'])} created.",
+    )
+    return redirect("centre:home")

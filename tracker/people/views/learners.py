@@ -1,0 +1,113 @@
+"""Pages about groups and learners: details, targets, moving between groups."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tracker import access
+from tracker.models import Enrolment, TargetChange
+from tracker.people.forms import MoveLearnerForm, TargetForm
+from tracker.people.targets import set_target
+
+
+def _enrolments_with_units():
+    return Enrolment.objects.select_related("unit", "academic_year").annotate(
+        criterion_count=Count("unit__criteria", distinct=True),
+        topic_count=Count("unit__learning_outcomes__topics", distinct=True),
+    )
+
+
+@require_safe
+@login_required
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """List a group's learners with their target per unit."""
+    group = access.get_group_for_user(request.user, pk)
+    units = list(group.units.all())
+    learners = group.learners.prefetch_related(
+        Prefetch("enrolments", queryset=Enrolment.objects.filter(academic_year=group.academic_year))
+    )
+    rows = []
+    for learner in learners:
+        targets = {e.unit_id: e.target_grade for e in learner.enrolments.all()}
+        rows.append((learner, [targets.get(unit.pk) for unit in units]))
+    context = {
+        "group": group,
+        "units": units,
+        "rows": rows,
+        "teachers": group.teachers.all(),
+        "verifiers": group.internal_verifiers.all(),
+    }
+    return render(request, "tracker/people/group_detail.html", context)
+
+
+@require_safe
+@login_required
+def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a learner's details, units and target history to the staff who may see them."""
+    learner = access.get_learner_for_user(request.user, pk)
+    if request.user == learner.user:
+        return redirect("learner_home")
+    enrolments = _enrolments_with_units().filter(learner=learner)
+    changes = (
+        TargetChange.objects.filter(enrolment__learner=learner)
+        .select_related("enrolment__unit", "changed_by")
+        .order_by("-changed_at", "-pk")
+    )
+    editable = access.can_edit_learner(request.user, learner)
+    context = {
+        "learner": learner,
+        "enrolments": enrolments,
+        "changes": changes,
+        "editable": editable,
+        "target_forms": {
+            e.pk: TargetForm(initial={"target_grade": e.target_grade}, prefix=f"e{e.pk}")
+            for e in enrolments
+        }
+        if editable
+        else {},
+        "move_form": MoveLearnerForm(learner=learner)
+        if access.has_role(request.user, "centre_admin") and editable
+        else None,
+    }
+    return render(request, "tracker/people/learner_detail.html", context)
+
+
+@require_POST
+@login_required
+def set_learner_target(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    """Record a new target grade for one of the learner's units."""
+    learner = access.get_learner_for_editing(request.user, pk)
+    enrolment = access.get_enrolment_of(learner, enrolment_pk)
+    form = TargetForm(request.POST, prefix=f"e{enrolment.pk}")
+    if form.is_valid():
+        grade = form.cleaned_data["target_grade"]
+        if set_target(enrolment, grade, request.user, "teacher"):
+            messages.success(request, f"Target for unit {enrolment.unit.number} updated.")
+        else:
+            messages.info(request, "The target was already that grade.")
+    else:
+        messages.error(request, "Choose Pass, Merit, Distinction or no target.")
+    return redirect("learner", pk=learner.pk)
+
+
+@require_http_methods(["POST"])
+@access.role_required("centre_admin")
+def move_learner(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a learner to another group; their records stay with them."""
+    learner = access.get_learner_for_editing(request.user, pk)
+    form = MoveLearnerForm(request.POST, learner=learner)
+    if form.is_valid():
+        old = learner.group
+        learner.group = form.cleaned_data["group"]
+        learner.save(update_fields=["group"])
+        messages.success(
+            request,
+            f"{learner.full_name} moved from {old or 'no group'} to {learner.group}. "
+            "Their records moved with them.",
+        )
+    else:
+        messages.error(request, " ".join(form.errors.get("group", ["Choose a group."])))
+    return redirect("learner", pk=learner.pk)

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from criteria.models import Unit
-from tracker.assessment import Claim, submit_evidence
+from tracker.evidence.services import Claim, submit_evidence
 from tracker.models import (
     AcademicYear,
     Assignment,
@@ -102,7 +102,7 @@ class Cast:
     @property
     def action(self):
         """An open action for the teacher on a decision the IV disagreed with."""
-        from tracker.assessment import decision_for, record_decision
+        from tracker.assessment.services import decision_for, record_decision
         from tracker.models import Action
 
         existing = Action.objects.first()

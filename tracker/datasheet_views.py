@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from criteria.models import Unit
 from tracker import access
-from tracker.assessment import AssessmentError
+from tracker.assessment.services import AssessmentError
 from tracker.datasheets import DataSheetError, apply_plan, build_datasheet, plan_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from criteria.models import Criterion
-from tracker.assessment import AssessmentError, decision_for, record_decision
+from tracker.assessment.services import AssessmentError, decision_for, record_decision
 from tracker.lib.spreadsheets import looks_like_formula
 from tracker.models import Decision, Enrolment, Status, User
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import access
-from tracker.evidence_views import annotate_items, evidence_by_item
+from tracker.evidence.items import annotate_items, evidence_by_item
 from tracker.models import (
     Action,
     Check,

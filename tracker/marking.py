@@ -12,14 +12,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import BoundarySet, Criterion, TopicItem, Unit
 from tracker import access
-from tracker.assessment import (
+from tracker.assessment.forms import DecisionForm, PredictionForm
+from tracker.assessment.services import (
     AssessmentError,
     authorise_resubmission,
     decision_for,
     record_decision,
 )
-from tracker.evidence_views import annotate_items, evidence_by_item
-from tracker.forms_evidence import DecisionForm, PredictionForm
+from tracker.evidence.items import annotate_items, evidence_by_item
 from tracker.models import (
     Decision,
     DecisionChange,

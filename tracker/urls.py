@@ -5,7 +5,6 @@ from django.urls import include, path
 from tracker import (
     assignments,
     datasheet_views,
-    evidence_views,
     export_views,
     iv_views,
     marking,
@@ -29,10 +28,6 @@ urlpatterns = [
     path("verification/items/<int:pk>/record/", iv_views.item_record, name="iv_record"),
     path("verification/actions/<int:pk>/", iv_views.action_update, name="iv_action"),
     path("verification/report/", iv_views.report, name="iv_report"),
-    path("me/units/<int:pk>/", evidence_views.learner_unit, name="learner_unit"),
-    path("me/units/<int:pk>/upload/", evidence_views.upload_evidence, name="upload"),
-    path("evidence/<int:pk>/withdraw/", evidence_views.withdraw, name="withdraw"),
-    path("evidence/<int:pk>/download/", evidence_views.download, name="download"),
     path("marking/", marking.queue, name="queue"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/", marking.mark, name="mark"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
@@ -41,11 +36,6 @@ urlpatterns = [
         "learners/<int:pk>/units/<int:enrolment_pk>/authorise/",
         marking.authorise,
         name="authorise",
-    ),
-    path(
-        "learners/<int:pk>/units/<int:enrolment_pk>/evidence/",
-        evidence_views.staff_evidence,
-        name="staff_evidence",
     ),
     path("groups/<int:pk>/units/<int:unit_pk>/", marking.grid, name="grid"),
     path("groups/<int:pk>/units/<int:unit_pk>/marks/", marking.exam_mark, name="exam_marks"),
@@ -87,6 +77,7 @@ urlpatterns = [
         name="moderation_zip",
     ),
     path("", include(people_urlpatterns)),
+    path("", include("tracker.evidence.urls")),
     path("units/", include("criteria.urls")),
     path(
         "accounts/login/",

@@ -101,7 +101,7 @@ def test_teacher_marks_uses_the_grid_by_keyboard_and_exports(catalogue, cast, vi
 
 def assess(cast, code: str, status: str, feedback: str = "") -> None:
     """Earlier work by the teacher (journey 2 does it through the UI)."""
-    from tracker.assessment import decision_for, record_decision
+    from tracker.assessment.services import decision_for, record_decision
 
     decision = decision_for(cast.enrolment, cast.unit30.criteria.get(code=code))
     record_decision(decision, cast.teacher, status, feedback, decision.revision)

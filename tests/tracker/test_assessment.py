@@ -166,7 +166,7 @@ def test_resubmission_is_counted_and_warned_not_blocked(cast, client_for):
 
 
 def test_lead_assessor_authorisation_removes_the_warning(cast, client_for):
-    from tracker.assessment import authorise_resubmission, record_decision
+    from tracker.assessment.services import authorise_resubmission, record_decision
 
     LeadAssessor.objects.create(centre=cast.centre, unit=cast.unit30, user=cast.teacher)
     decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")

@@ -33,7 +33,7 @@ from moto import mock_aws
 
 from criteria.models import Unit
 from tests.conftest import PDF
-from tracker.assessment import Claim, submit_evidence
+from tracker.evidence.services import Claim, submit_evidence
 from tracker.models import Centre, Evidence, ExportJob, Learner, User
 from tracker.verification import create_sample
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tracker.assessment import decision_for, record_decision
+from tracker.assessment.services import decision_for, record_decision
 from tracker.models import Decision, DecisionChange, Status
 
 

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from tracker import exports, tasks
-from tracker.assessment import decision_for, record_decision
+from tracker.assessment.services import decision_for, record_decision
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, cell
 from tracker.models import ExportJob, Learner, Prediction
 

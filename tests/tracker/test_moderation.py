@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.conftest import PDF, make_learner
-from tracker.assessment import Claim, decision_for, record_decision, submit_evidence
+from tracker.assessment.services import decision_for, record_decision
+from tracker.evidence.services import Claim, submit_evidence
 from tracker.lib.zipstream import safe_name
 from tracker.sampling import propose_sample
 

@@ -18,7 +18,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.conftest import PDF
-from tracker import assessment
+from tracker.assessment import services as assessment
+from tracker.evidence import services as evidence_services
 from tracker.models import Decision, DecisionChange, Evidence, EvidenceLink, Status
 
 
@@ -101,7 +102,7 @@ def test_an_upload_failing_after_the_file_is_stored_leaves_no_file_and_no_record
     def fail(*args, **kwargs):
         raise Injected("database went away")
 
-    monkeypatch.setattr(assessment, "decision_for", fail)
+    monkeypatch.setattr(evidence_services, "decision_for", fail)
     with pytest.raises(Injected):
         client_for("learner").post(
             reverse("upload", args=[cast.enrolment.pk]), upload_data(cast, "essay.pdf", PDF)

@@ -20,9 +20,9 @@ from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
 from tests.conftest import PDF
+from tests.tracker.evidence.test_evidence import upload
 from tests.tracker.people.test_importing import GOOD
 from tests.tracker.people.test_importing import upload as upload_learners
-from tests.tracker.test_evidence import upload
 from tests.tracker.test_exports import workbook
 from tracker import settings as project_settings
 from tracker.models import Evidence, ExportJob, Learner

@@ -5,7 +5,7 @@ import io
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tracker.assessment import decision_for, record_decision
+from tracker.assessment.services import decision_for, record_decision
 
 
 def test_the_recording_sheet_shows_unit_centre_candidate_and_each_criterion(cast, client_for):

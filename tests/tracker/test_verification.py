@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from tests.conftest import make_learner
-from tracker.assessment import decision_for, record_decision
+from tracker.assessment.services import decision_for, record_decision
 from tracker.models import Action, Record, Sample, SampleItem
 
 

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from criteria.models import BoundarySet, TopicItem, Unit
-from tracker.assessment import Claim, decision_for, record_decision, submit_evidence
+from tracker.assessment.services import decision_for, record_decision
+from tracker.evidence.services import Claim, submit_evidence
 from tracker.lib.uploads import sha256_of
 from tracker.management.demo import (
     DEMO_CENTRE_NUMBER,

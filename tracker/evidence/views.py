@@ -1,4 +1,4 @@
-"""Evidence: learners' unit pages and uploads, staff evidence, and permission-checked downloads."""
+"""Evidence pages: learners' unit pages and uploads, staff evidence, checked downloads."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,52 +9,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from tracker import access
-from tracker.assessment import AssessmentError, Claim, submit_evidence, withdraw_evidence
-from tracker.forms_evidence import EvidenceForm, StaffEvidenceForm
+from tracker.assessment.services import AssessmentError
+from tracker.evidence.forms import EvidenceForm, StaffEvidenceForm
+from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
+from tracker.evidence.services import submit_evidence, withdraw_evidence
 from tracker.lib.uploads import PREVIEWABLE, HashingUploadHandler, extension_of, sha256_of
-from tracker.models import Evidence, EvidenceLink, Status
+from tracker.models import Status
 from tracker.progress import progress_for
-
-
-def item_choices(progress) -> list[tuple[str, str]]:
-    """Return the unit's criteria or topics as choices 'c:<id>' / 't:<id>'."""
-    prefix = "t" if progress.unit.is_examined else "c"
-    return [
-        (
-            f"{prefix}:{entry.item.pk}",
-            f"{entry.code} {getattr(entry.item, 'wording', '') or entry.item.text}",
-        )
-        for entry in progress.items
-    ]
-
-
-def claims_from(progress, chosen: list[str], location: str) -> list[Claim]:
-    by_key = {
-        f"{'t' if progress.unit.is_examined else 'c'}:{entry.item.pk}": entry.item
-        for entry in progress.items
-    }
-    return [Claim(by_key[key], location) for key in chosen if key in by_key]
-
-
-def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
-    """Return the enrolment's evidence per item key, with each link's location."""
-    links = (
-        EvidenceLink.objects.filter(evidence__enrolment=enrolment)
-        .select_related("evidence", "evidence__uploaded_by")
-        .order_by("evidence__uploaded_at")
-    )
-    result: dict[str, list] = {}
-    for link in links:
-        key = f"c:{link.criterion_id}" if link.criterion_id else f"t:{link.topic_id}"
-        result.setdefault(key, []).append((link.evidence, link.location))
-    return result
-
-
-def annotate_items(progress, evidence) -> None:
-    for entry in progress.items:
-        prefix = "t" if progress.unit.is_examined else "c"
-        entry.key = f"{prefix}:{entry.item.pk}"
-        entry.evidence = evidence.get(entry.key, [])
 
 
 def with_handler(view):
@@ -91,7 +52,7 @@ def learner_unit(request: HttpRequest, pk: int) -> HttpResponse:
             d.status in (Status.ACHIEVED, Status.NOT_YET) for d in evidence.decisions.all()
         )
     context = {"progress": progress, "enrolment": enrolment, "uploads": uploads}
-    return render(request, "tracker/learner_unit.html", context)
+    return render(request, "tracker/evidence/learner_unit.html", context)
 
 
 @with_handler
@@ -152,7 +113,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("learner_unit", pk=enrolment.pk)
     return render(
         request,
-        "tracker/upload.html",
+        "tracker/evidence/upload.html",
         {"form": form, "enrolment": enrolment, "replaces": replaces},
     )
 
@@ -232,4 +193,6 @@ def staff_evidence(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResp
         )
         messages.success(request, "Evidence added.")
         return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
-    return render(request, "tracker/staff_evidence.html", {"form": form, "enrolment": enrolment})
+    return render(
+        request, "tracker/evidence/staff_evidence.html", {"form": form, "enrolment": enrolment}
+    )

@@ -1,0 +1,121 @@
+"""Assessment workflows: recording decisions, their history, and authorising resubmissions.
+
+Each runs in one transaction and raises AssessmentError, which views show as a message."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from criteria.models import Criterion, TopicItem
+from tracker.models import (
+    Decision,
+    DecisionChange,
+    Enrolment,
+    Evidence,
+    LeadAssessor,
+    Status,
+    User,
+)
+
+
+class AssessmentError(Exception):
+    """A workflow step cannot be done; the message says why."""
+
+
+class DecisionConflict(AssessmentError):
+    """Someone else changed the decision since it was loaded."""
+
+
+def decision_for(enrolment: Enrolment, item: Criterion | TopicItem) -> Decision:
+    field = "criterion" if isinstance(item, Criterion) else "topic"
+    decision, _ = Decision.objects.get_or_create(enrolment=enrolment, **{field: item})
+    return decision
+
+
+def change_status(decision: Decision, user: User, new_status: str, note: str = "") -> None:
+    DecisionChange.objects.create(
+        decision=decision,
+        changed_by=user,
+        old_status=decision.status,
+        new_status=new_status,
+        feedback=decision.feedback if new_status in (Status.ACHIEVED, Status.NOT_YET) else "",
+        attempt=decision.attempts,
+        note=note,
+    )
+    decision.status = new_status
+    decision.revision += 1
+
+
+def record_decision(
+    decision: Decision,
+    assessor: User,
+    status: str,
+    feedback: str,
+    revision: int,
+    evidence_ids: list[int] | None = None,
+    note: str = "",
+) -> list[str]:
+    """Record an assessment decision and return warnings (resubmission policy).
+
+    The decision must still be at `revision`: otherwise someone else saved it since the
+    assessor loaded it, and the save is refused rather than overwriting their work.
+    """
+    if status not in (Status.ACHIEVED, Status.NOT_YET):
+        raise AssessmentError("Choose achieved or not yet achieved.")
+    warnings = []
+    with transaction.atomic():
+        current = Decision.objects.select_for_update().get(pk=decision.pk)
+        if current.revision != revision:
+            last = current.changes.select_related("changed_by").first()
+            who = last.changed_by if last else "someone"
+            when = timezone.localtime(last.changed_at).strftime("%H:%M") if last else ""
+            raise DecisionConflict(
+                f"This decision was changed by {who} at {when}: reload to see it, "
+                "then decide again."
+            )
+        if current.status == status and current.feedback == feedback.strip():
+            return warnings
+        assessing = current.status in (Status.SUBMITTED, Status.NOT_STARTED)
+        if assessing:
+            current.attempts += 1
+        warnings = policy_warnings(current)
+        current.feedback = feedback.strip()
+        current.assessor = assessor
+        current.decided_at = timezone.now()
+        change_status(
+            current, assessor, status, "; ".join(part for part in [note, *warnings] if part)
+        )
+        current.save()
+        if evidence_ids is not None:
+            current.evidence.set(
+                Evidence.objects.filter(pk__in=evidence_ids, enrolment=current.enrolment)
+            )
+    decision.refresh_from_db()
+    return warnings
+
+
+def policy_warnings(decision: Decision) -> list[str]:
+    """Return the centre resubmission policy's warnings for assessing this attempt."""
+    resubmissions = decision.attempts - 1
+    warnings = []
+    if resubmissions > settings.RESUBMISSIONS_ALLOWED:
+        warnings.append(
+            f"Attempt {decision.attempts}: beyond the centre's policy of "
+            f"{settings.RESUBMISSIONS_ALLOWED} resubmission(s)."
+        )
+    if resubmissions >= 1 and not decision.resubmission_authorised_by_id:
+        warnings.append("Resubmission not authorised by the lead assessor.")
+    return warnings
+
+
+def authorise_resubmission(decision: Decision, user: User) -> None:
+    """Record the lead assessor's authorisation of a resubmission."""
+    centre_id = decision.enrolment.learner.centre_id
+    lead = LeadAssessor.objects.filter(
+        centre_id=centre_id, unit_id=decision.enrolment.unit_id, user=user
+    ).exists()
+    if not lead:
+        raise AssessmentError("Only the unit's lead assessor can authorise a resubmission.")
+    decision.resubmission_authorised_by = user
+    decision.resubmission_authorised_at = timezone.now()
+    decision.save(update_fields=["resubmission_authorised_by", "resubmission_authorised_at"])

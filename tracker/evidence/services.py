@@ -1,0 +1,118 @@
+"""Evidence workflows: a learner hands work in against criteria, or withdraws it.
+
+Each runs in one transaction and raises AssessmentError, which views show as a message.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from criteria.models import Criterion, TopicItem
+from tracker.assessment.services import AssessmentError, change_status, decision_for
+from tracker.models import (
+    Enrolment,
+    Evidence,
+    EvidenceLink,
+    Status,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Evidence claimed against one criterion or topic item, at a location."""
+
+    item: Criterion | TopicItem
+    location: str = ""
+
+
+def submit_evidence(
+    enrolment: Enrolment,
+    uploader: User,
+    claims: list[Claim],
+    *,
+    upload=None,
+    original_name: str = "",
+    content_type: str = "",
+    sha256: str = "",
+    kind: str = Evidence.Kind.UPLOAD,
+    note: str = "",
+    statement: str = "",
+    declared: bool = False,
+    replaces: Evidence | None = None,
+) -> Evidence:
+    """Store evidence against criteria or topics and mark them submitted for assessment."""
+    if not claims:
+        raise AssessmentError("Tick at least one criterion or topic this evidence covers.")
+    if kind == Evidence.Kind.UPLOAD and not declared:
+        raise AssessmentError("Confirm that the work is your own before uploading it.")
+    for claim in claims:
+        if claim.item.learning_outcome.unit_id != enrolment.unit_id:
+            raise AssessmentError(f"{claim.item.code} is not part of unit {enrolment.unit.number}.")
+    now = timezone.now()
+    evidence = None
+    try:
+        with transaction.atomic():
+            evidence = Evidence(
+                enrolment=enrolment,
+                kind=kind,
+                original_name=original_name,
+                content_type=content_type,
+                size=upload.size if upload is not None else 0,
+                sha256=sha256,
+                note=note,
+                statement=statement,
+                declared_at=now if declared else None,
+                uploaded_by=uploader,
+                replaces=replaces,
+                version=replaces.version + 1 if replaces else 1,
+            )
+            if upload is not None:
+                evidence.file.save(original_name or "evidence", upload, save=False)
+            evidence.save()
+            EvidenceLink.objects.bulk_create(
+                EvidenceLink(
+                    evidence=evidence,
+                    location=claim.location,
+                    **{"criterion" if isinstance(claim.item, Criterion) else "topic": claim.item},
+                )
+                for claim in claims
+            )
+            for claim in claims:
+                decision = decision_for(enrolment, claim.item)
+                if decision.status in (Status.NOT_STARTED, Status.NOT_YET):
+                    note = "resubmission" if decision.status == Status.NOT_YET else ""
+                    change_status(decision, uploader, Status.SUBMITTED, note)
+                    decision.submitted_at = now
+                    decision.save()
+    except BaseException:
+        # The rows were rolled back; the stored file must not outlive them.
+        if evidence is not None and evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+def withdraw_evidence(evidence: Evidence, user: User) -> None:
+    """Hide unassessed evidence from assessment; it stays in the record."""
+    if evidence.withdrawn_at:
+        raise AssessmentError("This evidence is already withdrawn.")
+    if evidence.decisions.filter(status__in=[Status.ACHIEVED, Status.NOT_YET]).exists():
+        raise AssessmentError("Evidence that has been assessed cannot be withdrawn.")
+    with transaction.atomic():
+        evidence.withdrawn_at = timezone.now()
+        evidence.save(update_fields=["withdrawn_at"])
+        for link in evidence.links.select_related("criterion", "topic"):
+            item = link.criterion or link.topic
+            decision = decision_for(evidence.enrolment, item)
+            others = (
+                Evidence.objects.current()
+                .filter(enrolment=evidence.enrolment)
+                .filter(links__criterion=link.criterion, links__topic=link.topic)
+                .exclude(pk=evidence.pk)
+            )
+            if decision.status == Status.SUBMITTED and not others.exists():
+                back = Status.NOT_YET if decision.attempts else Status.NOT_STARTED
+                change_status(decision, user, back, "evidence withdrawn")
+                decision.save()

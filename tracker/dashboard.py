@@ -21,6 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from criteria.models import BoundarySet, Unit
+from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.models import (
     Assignment,
     Decision,
@@ -30,7 +31,6 @@ from tracker.models import (
     Prediction,
     Status,
 )
-from tracker.progress import UnitProgress, progress_for
 
 GRADES = ["U", "R", "P", "M", "D"]
 GRADE_LABELS = {"U": "U", "R": "Near Pass", "P": "Pass", "M": "Merit", "D": "Distinction"}

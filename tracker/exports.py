@@ -16,9 +16,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from criteria.models import TopicItem, Unit
+from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
 from tracker.models import Centre, Decision, Enrolment, Learner, SampleItem, Status
-from tracker.progress import UnitProgress, progress_for
 
 CHUNK = 400  # learners per batch of queries
 DATE = "dd/mm/yyyy"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import access
+from tracker.assessment.progress import progress_for
 from tracker.evidence.items import annotate_items, evidence_by_item
 from tracker.models import (
     Action,
@@ -24,7 +25,6 @@ from tracker.models import (
     staff_centre_id,
 )
 from tracker.pagination import paginate
-from tracker.progress import progress_for
 from tracker.verification import (
     VerificationError,
     close_action,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.models import Decision, Enrolment, TeachingGroup, User
-from tracker.progress import UnitProgress, progress_for
 
 
 @dataclass

@@ -3,11 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker import (
-    assignments,
-    datasheet_views,
     export_views,
     iv_views,
-    marking,
     moderation,
     urs,
     views,
@@ -28,42 +25,10 @@ urlpatterns = [
     path("verification/items/<int:pk>/record/", iv_views.item_record, name="iv_record"),
     path("verification/actions/<int:pk>/", iv_views.action_update, name="iv_action"),
     path("verification/report/", iv_views.report, name="iv_report"),
-    path("marking/", marking.queue, name="queue"),
-    path("learners/<int:pk>/units/<int:enrolment_pk>/", marking.mark, name="mark"),
-    path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
-    path("learners/<int:pk>/units/<int:enrolment_pk>/predict/", marking.predict, name="predict"),
-    path(
-        "learners/<int:pk>/units/<int:enrolment_pk>/authorise/",
-        marking.authorise,
-        name="authorise",
-    ),
-    path("groups/<int:pk>/units/<int:unit_pk>/", marking.grid, name="grid"),
-    path("groups/<int:pk>/units/<int:unit_pk>/marks/", marking.exam_mark, name="exam_marks"),
-    path(
-        "groups/<int:pk>/units/<int:unit_pk>/assignments/",
-        assignments.assignments,
-        name="assignments",
-    ),
-    path(
-        "groups/<int:pk>/units/<int:unit_pk>/assignments/adopt/",
-        assignments.adopt_plan,
-        name="adopt_plan",
-    ),
-    path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
     path("exports/grades.xlsx", export_views.grades_workbook, name="export_grades"),
     path("exports/centre/", export_views.start_centre_export, name="export_centre"),
     path("exports/<int:pk>/", export_views.export_job, name="export_job"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
-    path(
-        "groups/<int:pk>/units/<int:unit_pk>/datasheet/",
-        datasheet_views.download,
-        name="datasheet",
-    ),
-    path(
-        "groups/<int:pk>/units/<int:unit_pk>/datasheet/import/",
-        datasheet_views.upload,
-        name="datasheet_import",
-    ),
     path("learners/<int:pk>/units/<int:enrolment_pk>/urs/", urs.learner_sheet, name="urs"),
     path("groups/<int:pk>/units/<int:unit_pk>/urs/", urs.group_sheets, name="group_urs"),
     path(
@@ -78,6 +43,7 @@ urlpatterns = [
     ),
     path("", include(people_urlpatterns)),
     path("", include("tracker.evidence.urls")),
+    path("", include("tracker.assessment.urls")),
     path("units/", include("criteria.urls")),
     path(
         "accounts/login/",

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
 from tracker import access
+from tracker.assessment.progress import progress_for
 from tracker.lib.spreadsheets import WRAP, cell, header_block, set_widths
 from tracker.models import Enrolment, EvidenceLink, Status
-from tracker.progress import progress_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

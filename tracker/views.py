@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from tracker import access
+from tracker.assessment.progress import deadlines_for, progress_for
 from tracker.dashboard import SERIES, group_figures
 from tracker.models import Action, Enrolment, Sample, TeachingGroup
 from tracker.people.targets import aspirational_grade
-from tracker.progress import deadlines_for, progress_for
 
 
 @require_safe

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.tracker.test_assessment import add_learners
+from tests.tracker.assessment.test_assessment import add_learners
 from tracker.assessment.services import decision_for, record_decision
 from tracker.dashboard import GRADES, SERIES, centre_figures, group_figures
 from tracker.models import Centre, Evidence, Learner, Prediction, TeachingGroup

@@ -3,8 +3,8 @@
 from django.core.management import call_command
 
 from criteria.grading import Grade
+from tracker.assessment.progress import progress_for
 from tracker.models import Centre, Enrolment, Evidence, Learner, User
-from tracker.progress import progress_for
 
 
 def test_seed_demo_creates_a_centre_in_progress_once(db, settings, tmp_path, capsys):

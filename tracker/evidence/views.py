@@ -9,13 +9,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from tracker import access
+from tracker.assessment.progress import progress_for
 from tracker.assessment.services import AssessmentError
 from tracker.evidence.forms import EvidenceForm, StaffEvidenceForm
 from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
 from tracker.evidence.services import submit_evidence, withdraw_evidence
 from tracker.lib.uploads import PREVIEWABLE, HashingUploadHandler, extension_of, sha256_of
 from tracker.models import Status
-from tracker.progress import progress_for
 
 
 def with_handler(view):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from criteria.grading import Grade
 from criteria.models import BoundarySet
 from tests.conftest import PDF, make_learner
+from tracker.assessment.progress import progress_for
 from tracker.models import (
     Assignment,
     Decision,
@@ -23,7 +24,6 @@ from tracker.models import (
     Prediction,
     Status,
 )
-from tracker.progress import progress_for
 
 
 def key(cast, code: str) -> str:

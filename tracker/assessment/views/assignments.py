@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,43 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from criteria.models import Criterion
 from tracker import access
+from tracker.assessment.forms import AssignmentForm, ExtensionForm
 from tracker.models import Assignment, Extension, TeachingGroup
-
-
-class AssignmentForm(forms.ModelForm):
-    class Meta:
-        model = Assignment
-        fields = ["title", "criteria", "brief", "issued_on", "deadline"]
-        widgets = {
-            "criteria": forms.CheckboxSelectMultiple,
-            "issued_on": forms.DateInput(attrs={"type": "date"}),
-            "deadline": forms.DateInput(attrs={"type": "date"}),
-            "brief": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args, unit, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["criteria"].queryset = Criterion.objects.filter(unit=unit).order_by("order")
-        self.fields["criteria"].label_from_instance = lambda c: f"{c.code} {c.wording}"
-
-    def clean(self):
-        cleaned = super().clean()
-        issued, deadline = cleaned.get("issued_on"), cleaned.get("deadline")
-        if issued and deadline and deadline < issued:
-            self.add_error("deadline", "The deadline is before the issue date.")
-        return cleaned
-
-
-class ExtensionForm(forms.Form):
-    learner = forms.ModelChoiceField(queryset=None, label="Learner")
-    deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New deadline")
-    reason = forms.CharField(max_length=300, required=False, label="Reason")
-
-    def __init__(self, *args, group: TeachingGroup, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["learner"].queryset = group.learners.all()
 
 
 def _teaching_group(request: HttpRequest, pk: int) -> TeachingGroup:
@@ -86,7 +51,7 @@ def assignments(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "plan": unit.suggested_assignments.prefetch_related("criteria"),
         "extension_form": ExtensionForm(group=group),
     }
-    return render(request, "tracker/assignments.html", context)
+    return render(request, "tracker/assessment/assignments.html", context)
 
 
 @require_POST

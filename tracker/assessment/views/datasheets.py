@@ -2,7 +2,6 @@
 
 import secrets
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,24 +15,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from criteria.models import Unit
 from tracker import access
+from tracker.assessment.datasheets import DataSheetError, apply_plan, build_datasheet, plan_import
+from tracker.assessment.forms import DataSheetForm
 from tracker.assessment.services import AssessmentError
-from tracker.datasheets import DataSheetError, apply_plan, build_datasheet, plan_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 SESSION_KEY = "datasheet_import"
-
-
-class DataSheetForm(forms.Form):
-    file = forms.FileField(
-        label="Edited data sheet (.xlsx)",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx") or upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError("Upload the .xlsx data sheet (at most 10 MB).")
-        return upload
 
 
 def _group_and_unit(request: HttpRequest, pk: int, unit_pk: int):
@@ -93,11 +82,13 @@ def upload(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             request.session[SESSION_KEY] = token
             return render(
                 request,
-                "tracker/datasheet_preview.html",
+                "tracker/assessment/datasheet_preview.html",
                 {"plan": plan, "group": group, "unit": unit},
             )
     return render(
-        request, "tracker/datasheet_upload.html", {"form": form, "group": group, "unit": unit}
+        request,
+        "tracker/assessment/datasheet_upload.html",
+        {"form": form, "group": group, "unit": unit},
     )
 
 
@@ -118,7 +109,9 @@ def _confirm(request: HttpRequest, group, unit) -> HttpResponse:
     except AssessmentError as error:
         messages.error(request, str(error))
         return render(
-            request, "tracker/datasheet_preview.html", {"plan": plan, "group": group, "unit": unit}
+            request,
+            "tracker/assessment/datasheet_preview.html",
+            {"plan": plan, "group": group, "unit": unit},
         )
     default_storage.delete(_pending_name(token))
     request.session.pop(SESSION_KEY, None)

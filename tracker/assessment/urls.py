@@ -1,0 +1,40 @@
+"""Routes for marking, the group grid, exam marks, assignments and data sheets."""
+
+from django.urls import path
+
+from tracker.assessment.views import assignments, datasheets, grid, marking
+
+urlpatterns = [
+    path("marking/", marking.queue, name="queue"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/", marking.mark, name="mark"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
+    path("learners/<int:pk>/units/<int:enrolment_pk>/predict/", marking.predict, name="predict"),
+    path(
+        "learners/<int:pk>/units/<int:enrolment_pk>/authorise/",
+        marking.authorise,
+        name="authorise",
+    ),
+    path("groups/<int:pk>/units/<int:unit_pk>/", grid.grid, name="grid"),
+    path("groups/<int:pk>/units/<int:unit_pk>/marks/", grid.exam_mark, name="exam_marks"),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/assignments/",
+        assignments.assignments,
+        name="assignments",
+    ),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/assignments/adopt/",
+        assignments.adopt_plan,
+        name="adopt_plan",
+    ),
+    path("assignments/<int:pk>/extend/", assignments.extend, name="extend"),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/datasheet/",
+        datasheets.download,
+        name="datasheet",
+    ),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/datasheet/import/",
+        datasheets.upload,
+        name="datasheet_import",
+    ),
+]

@@ -1,0 +1,101 @@
+"""The group grid: every learner's decisions on a unit, edited in place, and exam marks."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from criteria.models import Unit
+from tracker import access
+from tracker.assessment.progress import progress_for
+from tracker.models import (
+    Enrolment,
+    ExamMark,
+    Status,
+)
+
+
+@require_safe
+@login_required
+def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Learners × criteria for a group and unit, editable in place from the keyboard."""
+    group = access.get_group_for_user(request.user, pk)
+    unit = get_object_or_404(group.units.select_related("suite"), pk=unit_pk)
+    enrolments = (
+        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        .select_related("learner__group", "unit__suite")
+        .order_by("learner__last_name", "learner__first_name")
+    )
+    rows = progress_for(enrolments, with_assessors=False)
+    status_filter = request.GET.get("status", "")
+    assignment_filter = request.GET.get("assignment", "")
+    assignments = list(group.assignments.filter(unit=unit).prefetch_related("criteria"))
+    columns = rows[0].items if rows else []
+    if assignment_filter.isdigit():
+        chosen = next((a for a in assignments if a.pk == int(assignment_filter)), None)
+        if chosen:
+            wanted = {c.pk for c in chosen.criteria.all()}
+            keep = [i for i, entry in enumerate(columns) if entry.item.pk in wanted]
+            columns = [columns[i] for i in keep]
+            for row in rows:
+                row.visible = [row.items[i] for i in keep]
+    for row in rows:
+        if not hasattr(row, "visible"):
+            row.visible = row.items
+    if status_filter in Status.values:
+        rows = [row for row in rows if any(entry.status == status_filter for entry in row.visible)]
+    context = {
+        "group": group,
+        "unit": unit,
+        "rows": rows,
+        "columns": columns,
+        "statuses": Status.choices,
+        "status_filter": status_filter,
+        "assignments": assignments,
+        "assignment_filter": assignment_filter,
+        "can_assess": access.teaches(request.user, group),
+    }
+    return render(request, "tracker/assessment/grid.html", context)
+
+
+@require_POST
+@login_required
+def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Enter raw marks of an exam series for a group's learners on an examined unit."""
+    group = access.get_group_for_user(request.user, pk)
+    if not (access.teaches(request.user, group)):
+        raise PermissionDenied("Only the group's teachers enter exam marks.")
+    unit = get_object_or_404(group.units.all(), pk=unit_pk, assessment_mode=Unit.Mode.EXAMINED)
+    series = request.POST.get("series", "").strip()
+    kind = request.POST.get("kind", "mock")
+    if not series or kind not in ExamMark.Kind.values:
+        messages.error(request, "Name the series and say whether it is a mock or the OCR exam.")
+        return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+    enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
+    problems, saved = [], 0
+    entries = []
+    for enrolment in enrolments:
+        raw = request.POST.get(f"mark-{enrolment.pk}", "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) > unit.exam_max_mark:
+            problems.append(
+                f"{enrolment.learner.full_name}: '{raw}' is not a mark "
+                f"from 0 to {unit.exam_max_mark}"
+            )
+            continue
+        entries.append((enrolment, int(raw)))
+    if problems:
+        messages.error(request, "No marks saved. " + "; ".join(problems))
+        return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+    for enrolment, value in entries:
+        ExamMark.objects.update_or_create(
+            enrolment=enrolment,
+            series=series,
+            defaults={"mark": value, "kind": kind, "entered_by": request.user},
+        )
+        saved += 1
+    messages.success(request, f"{saved} mark{'s' if saved != 1 else ''} saved for {series}.")
+    return redirect("grid", pk=group.pk, unit_pk=unit.pk)

@@ -89,7 +89,7 @@ class Cast:
     def sample(self):
         """The IV's sample of the group's Unit 30 (the learner is in it)."""
         from tracker.models import Sample
-        from tracker.verification import create_sample
+        from tracker.verification.services import create_sample
 
         return Sample.objects.filter(verifier=self.iv).first() or create_sample(
             self.group, self.unit30, self.iv, "interim"

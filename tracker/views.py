@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_safe
 from tracker import access
 from tracker.assessment.progress import deadlines_for, progress_for
 from tracker.dashboard import SERIES, group_figures
-from tracker.models import Action, Enrolment, Sample, TeachingGroup
+from tracker.models import Action, Enrolment, TeachingGroup
 from tracker.people.targets import aspirational_grade
 
 
@@ -56,22 +55,6 @@ def learner_home(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/learner_home.html", context)
 
 
-def _groups_overview(groups):
-    return (
-        groups.select_related("academic_year")
-        .prefetch_related("units", "teachers")
-        .annotate(
-            learner_count=Count("learners", distinct=True),
-            without_target=Count(
-                "learners__enrolments",
-                filter=Q(learners__enrolments__target_grade=""),
-                distinct=True,
-            ),
-        )
-        .order_by("academic_year", "name")
-    )
-
-
 @require_safe
 @access.role_required("teacher")
 def teacher_home(request: HttpRequest) -> HttpResponse:
@@ -93,38 +76,5 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
                 "decision__criterion",
                 "decision__topic",
             ),
-        },
-    )
-
-
-@require_safe
-@access.role_required("internal_verifier")
-def iv_home(request: HttpRequest) -> HttpResponse:
-    """Show an internal verifier the groups they verify."""
-    groups = _groups_overview(TeachingGroup.objects.filter(internal_verifiers=request.user))
-    samples = (
-        Sample.objects.filter(verifier=request.user)
-        .select_related("group", "unit")
-        .annotate(
-            learners=Count("items", filter=Q(items__included=True), distinct=True),
-            signed=Count("items", filter=Q(items__signed_off_at__isnull=False), distinct=True),
-        )
-    )
-    actions = (
-        Action.objects.filter(item__sample__verifier=request.user)
-        .exclude(state=Action.State.CLOSED)
-        .select_related(
-            "item__enrolment__learner", "assessor", "decision__criterion", "decision__topic"
-        )
-    )
-    return render(
-        request,
-        "tracker/iv_home.html",
-        {
-            "groups": groups,
-            "samples": samples,
-            "actions": actions,
-            "today": timezone.localdate(),
-            "kinds": Sample.Kind.choices,
         },
     )

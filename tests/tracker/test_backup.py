@@ -35,7 +35,7 @@ from criteria.models import Unit
 from tests.conftest import PDF
 from tracker.evidence.services import Claim, submit_evidence
 from tracker.models import Centre, Evidence, ExportJob, Learner, User
-from tracker.verification import create_sample
+from tracker.verification.services import create_sample
 
 LEFT_OUT = {"sessions", "axes", "django_tasks_db", "contenttypes"}
 WORKBOOK = b"PK\x03\x04" + bytes(range(256)) * 8

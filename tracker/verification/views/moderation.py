@@ -14,8 +14,8 @@ from django.views.decorators.http import require_safe
 from tracker import access
 from tracker.lib.zipstream import safe_name, zip_stream
 from tracker.models import Enrolment, Evidence, TeachingGroup
-from tracker.sampling import propose_sample
 from tracker.urs import recording_sheets, sheets_workbook
+from tracker.verification.sampling import propose_sample
 
 
 def _group_unit(request: HttpRequest, pk: int, unit_pk: int):
@@ -34,7 +34,7 @@ def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     sample, rest, _ = propose_sample(group, unit)
     return render(
         request,
-        "tracker/moderation.html",
+        "tracker/verification/moderation.html",
         {"group": group, "unit": unit, "sample": sample, "rest": rest},
     )
 

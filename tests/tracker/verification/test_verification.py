@@ -104,7 +104,7 @@ def test_an_iv_never_verifies_their_own_decisions(cast, client_for):
 
 
 def test_new_assessors_have_every_learner_sampled(cast):
-    from tracker.verification import create_sample
+    from tracker.verification.services import create_sample
 
     cast.other_teacher.is_new_assessor = True
     cast.other_teacher.save()

@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,16 +16,12 @@ from tracker.assessment.progress import progress_for
 from tracker.evidence.items import annotate_items, evidence_by_item
 from tracker.models import (
     Action,
-    Check,
-    Decision,
     Enrolment,
     Sample,
     SampleItem,
-    User,
     staff_centre_id,
 )
-from tracker.pagination import paginate
-from tracker.verification import (
+from tracker.verification.services import (
     VerificationError,
     close_action,
     create_sample,
@@ -105,7 +101,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     return render(
         request,
-        "tracker/iv_sample.html",
+        "tracker/verification/iv_sample.html",
         {
             "sample": sample,
             "items": items,
@@ -188,7 +184,7 @@ def verify_item(request: HttpRequest, pk: int) -> HttpResponse:
         entry.check = checks.get(entry.decision.pk)
     return render(
         request,
-        "tracker/iv_verify.html",
+        "tracker/verification/iv_verify.html",
         {
             "item": item,
             "progress": progress,
@@ -249,7 +245,7 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_item(request.user, pk)
     return render(
         request,
-        "tracker/iv_record.html",
+        "tracker/verification/iv_record.html",
         {
             "item": item,
             "checks": item.checks.select_related(
@@ -257,121 +253,5 @@ def item_record(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "actions": item.actions.select_related("decision__criterion", "decision__topic"),
             "records": item.sample.records.filter(item=item).select_related("actor"),
-        },
-    )
-
-
-def assessors(centre_id: int):
-    """Return the centre's staff who have assessed any learner, by name."""
-    # Staff assess only their own centre's learners: one index probe per member of staff.
-    return (
-        User.objects.filter(staff_membership__centre_id=centre_id)
-        .filter(Exists(Decision.objects.filter(assessor=OuterRef("pk"))))
-        .order_by("last_name", "first_name", "pk")
-    )
-
-
-def assessor_report(centre_id: int, assessor_ids: list[int]) -> list[dict]:
-    """Return per assessor and unit: assessed, sampled, agreed, disagreed, actions, signed off.
-
-    Only for the given assessors (a page of them): each query then reads their decisions
-    alone, so the report costs the same at any size of centre.
-    """
-    rows: dict[tuple, dict] = {}
-
-    def row(assessor_id, first, last, unit_number) -> dict:
-        return rows.setdefault(
-            (assessor_id, unit_number),
-            {
-                "assessor": f"{first} {last}",
-                "unit": unit_number,
-                "assessed": 0,
-                "sampled": 0,
-                "agreed": 0,
-                "disagreed": 0,
-                "open": 0,
-                "closed": 0,
-                "signed": 0,
-            },
-        )
-
-    prefix = ("assessor_id", "assessor__first_name", "assessor__last_name")
-    for values in (
-        Decision.objects.filter(
-            enrolment__learner__centre_id=centre_id, assessor_id__in=assessor_ids
-        )
-        .values(*prefix, "enrolment__unit__number")
-        .annotate(n=Count("enrolment", distinct=True))
-    ):
-        row(*(values[k] for k in prefix), values["enrolment__unit__number"])["assessed"] = values[
-            "n"
-        ]
-    decision_prefix = tuple(f"enrolment__decisions__{k}" for k in prefix)
-    items = SampleItem.objects.filter(
-        sample__group__centre_id=centre_id,
-        included=True,
-        enrolment__decisions__assessor_id__in=assessor_ids,
-    ).values(*decision_prefix, "sample__unit__number")
-    for values in items.annotate(
-        n=Count("pk", distinct=True),
-        signed=Count("pk", filter=Q(signed_off_at__isnull=False), distinct=True),
-    ):
-        entry = row(*(values[k] for k in decision_prefix), values["sample__unit__number"])
-        entry["sampled"], entry["signed"] = values["n"], values["signed"]
-    check_prefix = tuple(f"decision__{k}" for k in prefix)
-    for values in (
-        Check.objects.filter(
-            item__sample__group__centre_id=centre_id, decision__assessor_id__in=assessor_ids
-        )
-        .values(*check_prefix, "item__sample__unit__number")
-        .annotate(
-            agreed=Count("pk", filter=Q(agrees=True)), disagreed=Count("pk", filter=Q(agrees=False))
-        )
-    ):
-        entry = row(*(values[k] for k in check_prefix), values["item__sample__unit__number"])
-        entry["agreed"], entry["disagreed"] = values["agreed"], values["disagreed"]
-    for values in (
-        Action.objects.filter(
-            item__sample__group__centre_id=centre_id, assessor_id__in=assessor_ids
-        )
-        .values(*prefix, "item__sample__unit__number")
-        .annotate(
-            open=Count("pk", filter=~Q(state=Action.State.CLOSED)),
-            closed=Count("pk", filter=Q(state=Action.State.CLOSED)),
-        )
-    ):
-        entry = row(*(values[k] for k in prefix), values["item__sample__unit__number"])
-        entry["open"], entry["closed"] = values["open"], values["closed"]
-    return sorted(rows.values(), key=lambda r: (r["assessor"], r["unit"]))
-
-
-@require_safe
-@access.role_required("centre_admin", "internal_verifier")
-def report(request: HttpRequest) -> HttpResponse:
-    """Internal verification activity per assessor and unit, and outstanding actions: both
-    a page at a time."""
-    centre_id = staff_centre_id(request.user)
-    if centre_id is None:
-        raise PermissionDenied("Your account belongs to no centre.")
-    actions = (
-        Action.objects.filter(item__sample__group__centre_id=centre_id)
-        .exclude(state=Action.State.CLOSED)
-        .select_related(
-            "assessor",
-            "item__enrolment__learner",
-            "item__sample__verifier",
-            "decision__criterion",
-            "decision__topic",
-        )
-    )
-    people = paginate(request, assessors(centre_id), "assessors", per_page=25)
-    return render(
-        request,
-        "tracker/iv_report.html",
-        {
-            "assessors": people,
-            "rows": assessor_report(centre_id, [person.pk for person in people]),
-            "actions": paginate(request, actions, "actions"),
-            "today": timezone.localdate(),
         },
     )

@@ -10,7 +10,7 @@ from tests.conftest import PDF, make_learner
 from tracker.assessment.services import decision_for, record_decision
 from tracker.evidence.services import Claim, submit_evidence
 from tracker.lib.zipstream import safe_name
-from tracker.sampling import propose_sample
+from tracker.verification.sampling import propose_sample
 
 
 def assess(enrolment, unit, codes, assessor):

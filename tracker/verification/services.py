@@ -16,7 +16,7 @@ from tracker.models import (
     TeachingGroup,
     User,
 )
-from tracker.sampling import propose_sample
+from tracker.verification.sampling import propose_sample
 
 
 class VerificationError(Exception):

@@ -79,8 +79,8 @@ def run_export(centre: str, output: str, traced: bool) -> dict:
     import openpyxl  # noqa: F401 - loaded before the baseline, as in a running worker
     from django.db import connection
 
-    from tracker.exports import centre_scope, write_workbook
     from tracker.models import Centre
+    from tracker.reports.exports import centre_scope, write_workbook
 
     scope = centre_scope(Centre.objects.get(ocr_number=centre))
     before = rss_mb()

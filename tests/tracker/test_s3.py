@@ -23,7 +23,7 @@ from tests.conftest import PDF
 from tests.tracker.evidence.test_evidence import upload
 from tests.tracker.people.test_importing import GOOD
 from tests.tracker.people.test_importing import upload as upload_learners
-from tests.tracker.test_exports import workbook
+from tests.tracker.reports.test_exports import workbook
 from tracker import settings as project_settings
 from tracker.models import Evidence, ExportJob, Learner
 
@@ -169,7 +169,7 @@ def test_a_refused_upload_leaves_nothing_in_the_bucket(cast, client_for, bucket,
 def test_whole_centre_export_is_built_into_the_bucket_and_downloads(
     cast, client_for, bucket, django_capture_on_commit_callbacks
 ):
-    from tracker.tasks import build_centre_export
+    from tracker.reports.tasks import build_centre_export
 
     client = client_for("admin")
     with django_capture_on_commit_callbacks(execute=True):

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from criteria.models import Unit
-from tracker.exports import centre_scope, group_scope, write_workbook
 from tracker.models import Centre, TeachingGroup
+from tracker.reports.exports import centre_scope, group_scope, write_workbook
 
 
 class Command(BaseCommand):

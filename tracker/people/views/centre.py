@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
-from tracker.dashboard import SERIES, centre_figures
 from tracker.models import (
     AcademicYear,
     Decision,
@@ -24,6 +23,7 @@ from tracker.models import (
 from tracker.pagination import paginate
 from tracker.people.forms import AspirationForm, GcseRangeFormSet, GroupForm, StaffForm
 from tracker.people.targets import targets_from_gcse
+from tracker.reports.dashboard import SERIES, centre_figures
 
 
 def _current_year(centre) -> AcademicYear:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from tracker import access
 from tracker.lib.zipstream import safe_name, zip_stream
 from tracker.models import Enrolment, Evidence, TeachingGroup
-from tracker.urs import recording_sheets, sheets_workbook
+from tracker.reports.recording_sheets import recording_sheets, sheets_workbook
 from tracker.verification.sampling import propose_sample
 
 

@@ -1,4 +1,4 @@
-"""Role homes and the pages about groups and learners."""
+"""Role homes: where each person lands, the learner's units and the teacher's dashboard."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,9 +9,9 @@ from django.views.decorators.http import require_safe
 
 from tracker import access
 from tracker.assessment.progress import deadlines_for, progress_for
-from tracker.dashboard import SERIES, group_figures
 from tracker.models import Action, Enrolment, TeachingGroup
 from tracker.people.targets import aspirational_grade
+from tracker.reports.dashboard import SERIES, group_figures
 
 
 @require_safe
@@ -27,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("teacher_home")
     if access.has_role(user, "internal_verifier"):
         return redirect("iv_home")
-    return render(request, "tracker/no_role.html", status=403)
+    return render(request, "tracker/reports/no_role.html", status=403)
 
 
 @require_safe
@@ -52,7 +52,7 @@ def learner_home(request: HttpRequest) -> HttpResponse:
         "teachers": teachers,
         "deadlines": deadlines_for(learner, progress),
     }
-    return render(request, "tracker/learner_home.html", context)
+    return render(request, "tracker/reports/learner_home.html", context)
 
 
 @require_safe
@@ -62,7 +62,7 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
     groups = TeachingGroup.objects.taught_by(request.user).select_related("academic_year")
     return render(
         request,
-        "tracker/teacher_home.html",
+        "tracker/reports/teacher_home.html",
         {
             "figures": group_figures(groups),
             "series": SERIES,

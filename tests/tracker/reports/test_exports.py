@@ -12,10 +12,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
-from tracker import exports, tasks
 from tracker.assessment.services import decision_for, record_decision
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, cell
 from tracker.models import ExportJob, Learner, Prediction
+from tracker.reports import exports, tasks
 
 
 def workbook(response):
@@ -87,7 +87,7 @@ def test_whole_centre_export_runs_in_the_background_and_offers_the_file(
     assert "Waiting for the background worker" in client.get(response.url).content.decode()
     from django_tasks_db.models import DBTaskResult
 
-    from tracker.tasks import build_centre_export
+    from tracker.reports.tasks import build_centre_export
 
     queued = DBTaskResult.objects.get()
     assert (queued.status, queued.args_kwargs["args"]) == ("READY", [job.pk])

@@ -7,8 +7,8 @@ from django.core.files import File
 from django.utils import timezone
 from django_tasks import task
 
-from tracker.exports import centre_scope, write_workbook
 from tracker.models import ExportJob
+from tracker.reports.exports import centre_scope, write_workbook
 
 
 @task()

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from tests.tracker.assessment.test_assessment import add_learners
 from tracker.assessment.services import decision_for, record_decision
-from tracker.dashboard import GRADES, SERIES, centre_figures, group_figures
 from tracker.models import Centre, Evidence, Learner, Prediction, TeachingGroup
+from tracker.reports.dashboard import GRADES, SERIES, centre_figures, group_figures
 
 # The centre overview: session, user, staff membership, centre, groups (count); grade
 # figures: units with their criteria and topics, learners and targets, newest predictions,

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import Unit
 from tracker import access
-from tracker.exports import centre_scope, group_scope, write_workbook
 from tracker.models import ExportJob
-from tracker.tasks import build_centre_export
+from tracker.reports.exports import centre_scope, group_scope, write_workbook
+from tracker.reports.tasks import build_centre_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -62,9 +62,9 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress of a background export (the page refreshes itself until it is ready)."""
     job = _job_for(request, pk)
     template = (
-        "tracker/_export_job.html"
+        "tracker/reports/_export_job.html"
         if request.headers.get("HX-Request")
-        else ("tracker/export_job.html")
+        else ("tracker/reports/export_job.html")
     )
     return render(request, template, {"job": job})
 

@@ -191,7 +191,7 @@ def test_backup_lists_every_table_and_file_with_its_checksum(cast, tmp_path):
     assert (manifest["format"], manifest["version"]) == ("coursework-tracker-backup", 1)
     assert manifest["created_at"].startswith(str(timezone.now().year))
     latest = max(
-        path.stem for path in (Path(__file__).parents[2] / "tracker" / "migrations").glob("0*.py")
+        path.stem for path in (Path(__file__).parents[3] / "tracker" / "migrations").glob("0*.py")
     )
     assert manifest["migrations"]["tracker"] == latest
     assert set(manifest["migrations"]) >= {"tracker", "criteria", "auth", "contenttypes"}

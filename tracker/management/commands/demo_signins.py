@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tracker.management.demo import (
+from tracker.demo.centre import (
     DEMO_CENTRE_NUMBER,
     DEMO_LEARNERS,
     DEMO_PASSWORD,

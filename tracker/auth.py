@@ -1,5 +1,8 @@
+"""Signing in: with a username or an email address."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -11,3 +14,13 @@ class UsernameOrEmailBackend(ModelBackend):
             if match is not None:
                 username = match.get_username()
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with labels people expect."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Username or email"
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"

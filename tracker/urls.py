@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.people.forms import SignInForm
+from tracker.auth import SignInForm
 
 urlpatterns = [
     path("", include("tracker.reports.urls")),

@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
@@ -141,16 +140,6 @@ class ImportForm(forms.Form):
         if upload.size > 10 * 1024 * 1024:
             raise forms.ValidationError("The file is over 10 MB: split it or remove columns.")
         return upload
-
-
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form with labels people expect."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Username or email"
-        self.fields["username"].widget.attrs["autocomplete"] = "username"
-        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
 
 class AspirationForm(forms.Form):

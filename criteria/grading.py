@@ -14,6 +14,24 @@ CODE_PATTERN = re.compile(r"^[PMD][1-9][0-9]*$")
 BANDS = ("P", "M", "D")
 
 
+# The one vocabulary for unit grades: pages, exports, data sheets and dashboards take their
+# words from here (OCR's grade names; R is OCR's letter for Near Pass on examined units).
+GRADE_LABELS = {
+    "U": "Unclassified",
+    "R": "Near Pass",
+    "P": "Pass",
+    "M": "Merit",
+    "D": "Distinction",
+}
+GRADE_CLASSES = {
+    "U": "text-bg-secondary",
+    "R": "text-bg-warning",
+    "P": "text-bg-info",
+    "M": "text-bg-primary",
+    "D": "text-bg-success",
+}
+
+
 class GradingError(ValueError):
     """A domain error with a clear, human message."""
 
@@ -31,13 +49,18 @@ class Grade(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "U": "Unclassified",
-            "R": "Near Pass",
-            "P": "Pass",
-            "M": "Merit",
-            "D": "Distinction",
-        }[self.value]
+        """Return the full name OCR uses ("Near Pass"): the label wherever there is room."""
+        return GRADE_LABELS[self.value]
+
+    @property
+    def short(self) -> str:
+        """Return the one-letter form for tight spaces (R is Near Pass, as OCR writes it)."""
+        return self.value
+
+    @property
+    def css_class(self) -> str:
+        """Return the badge class pages colour this grade with."""
+        return GRADE_CLASSES[self.value]
 
     def __lt__(self, other: "Grade") -> bool:
         if not isinstance(other, Grade):

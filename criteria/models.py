@@ -119,6 +119,16 @@ class LearningOutcome(models.Model):
         return f"LO{self.number} {self.title}"
 
 
+def item_key(*, criterion_id: int | None = None, topic_id: int | None = None) -> str:
+    """Return the key that names a criterion ("c:<id>") or a topic item ("t:<id>") in forms,
+    pages and evidence lists: the one place the key is built."""
+    if criterion_id is not None:
+        return f"c:{criterion_id}"
+    if topic_id is not None:
+        return f"t:{topic_id}"
+    raise ValueError("An item key needs a criterion or a topic item.")
+
+
 class TopicItem(models.Model):
     """One item of teaching content: for an examined unit, a checklist item for learners."""
 
@@ -138,6 +148,10 @@ class TopicItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.heading}"
+
+    @property
+    def key(self) -> str:
+        return item_key(topic_id=self.pk)
 
 
 class Criterion(models.Model):
@@ -165,6 +179,10 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.wording}"
+
+    @property
+    def key(self) -> str:
+        return item_key(criterion_id=self.pk)
 
 
 class SuggestedAssignment(models.Model):

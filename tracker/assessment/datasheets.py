@@ -24,12 +24,7 @@ from tracker.models import Decision, Enrolment, Status, User
 SHEET = "Data sheet"
 HIDDEN = "Downloaded"
 FIRST_ROW = 5  # header row; learners start on the next row
-LABELS = {
-    Status.NOT_STARTED: "Not started",
-    Status.SUBMITTED: "Submitted",
-    Status.ACHIEVED: "Achieved",
-    Status.NOT_YET: "Not yet achieved",
-}
+LABELS = {status: status.label for status in Status}
 FROM_LABEL = {label.lower(): status for status, label in LABELS.items()}
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from criteria.grading import Grade
 from criteria.models import Criterion
 from tracker.models import Assignment, Status, TeachingGroup
 
@@ -11,7 +12,7 @@ class DecisionForm(forms.Form):
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label="Decision",
-        choices=[(Status.ACHIEVED, "Achieved"), (Status.NOT_YET, "Not yet achieved")],
+        choices=[(status, status.label) for status in (Status.ACHIEVED, Status.NOT_YET)],
     )
     feedback = forms.CharField(
         label="Feedback", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -22,7 +23,7 @@ class DecisionForm(forms.Form):
 class PredictionForm(forms.Form):
     grade = forms.ChoiceField(
         label="Predicted grade",
-        choices=[("U", "U"), ("P", "Pass"), ("M", "Merit"), ("D", "Distinction")],
+        choices=[(grade.value, grade.label) for grade in (Grade.U, Grade.P, Grade.M, Grade.D)],
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=300)
 

@@ -24,8 +24,6 @@ from tracker.models import (
     Status,
 )
 
-BAND_LABELS = {"P": "Pass", "M": "Merit", "D": "Distinction"}
-
 
 @dataclass
 class ItemStatus:
@@ -43,6 +41,14 @@ class ItemStatus:
     @property
     def status_label(self) -> str:
         return Status(self.status).label
+
+    @property
+    def key(self) -> str:
+        return self.item.key
+
+    @property
+    def is_assessed(self) -> bool:
+        return Status(self.status).is_assessed
 
 
 @dataclass
@@ -94,7 +100,7 @@ class UnitProgress:
             pair = counts.setdefault(item.item.band, [0, 0])
             pair[1] += 1
             pair[0] += item.status == Status.ACHIEVED
-        return [(BAND_LABELS[band], *counts[band]) for band in "PMD" if band in counts]
+        return [(Grade(band).label, *counts[band]) for band in "PMD" if band in counts]
 
     @property
     def target(self) -> str:
@@ -157,6 +163,7 @@ def progress_for(
         (value.suite_id, value.size, value.grade): value
         for value in PointsValue.objects.filter(suite_id__in=suite_ids).select_related("suite")
     }
+    tables = _points_tables(points_values)
     late = _late_assignments(enrolments, today, decisions)
 
     result = []
@@ -175,7 +182,7 @@ def progress_for(
             ]
             progress = _centre_assessed(enrolment, items)
         progress.prediction = predictions.get(enrolment.pk)
-        _add_points(progress, points_values)
+        _add_points(progress, tables.get(unit.suite_id), points_values)
         _add_flags(progress, late.get(enrolment.pk, []))
         result.append(progress)
     return result
@@ -225,18 +232,35 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
     )
 
 
-def _add_points(progress: UnitProgress, points_values) -> None:
+def _points_tables(points_values: dict) -> dict[int, grading.PointsTable]:
+    """Return each suite's points as the grading module's table, by suite id."""
+    tables: dict[int, grading.PointsTable] = {}
+    for (suite_id, size, grade), value in points_values.items():
+        table = tables.setdefault(
+            suite_id,
+            grading.PointsTable(suite=value.suite.code, basis=value.suite.points_basis, values={}),
+        )
+        table.values[(size, Grade(grade))] = value.points
+    return tables
+
+
+def _add_points(progress: UnitProgress, table: grading.PointsTable | None, points_values) -> None:
+    """Set the unit's points by `grading.unit_points`; a grade with no entry in the suite's
+    table gets no points and shows as unverified, never an error."""
     unit = progress.unit
     size = 1 if unit.suite.points_basis == "credit" else unit.glh
-    multiplier = (unit.credits or 1) if unit.suite.points_basis == "credit" else 1
 
     def lookup(grade: Grade) -> tuple[int | None, bool]:
         if grade is Grade.U:
             return 0, True
         value = points_values.get((unit.suite_id, size, grade.value))
-        if value is None:
+        if table is None or value is None:
             return None, False
-        return value.points * multiplier, value.verified
+        try:
+            points = grading.unit_points(grade, table, glh=unit.glh, credits=unit.credits or 1)
+        except grading.GradingError:
+            return None, False
+        return points, value.verified
 
     progress.points, verified = lookup(progress.achieved)
     progress.projected_points, projected_verified = lookup(progress.projected)
@@ -248,7 +272,7 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
     if target:
         expected = Grade(progress.prediction.grade) if progress.prediction else progress.projected
         if expected < Grade(target):
-            progress.flags.append(f"Below target ({BAND_LABELS[target]})")
+            progress.flags.append(f"Below target ({Grade(target).label})")
     for title, outstanding in late:
         progress.flags.append(f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)")
 

@@ -6,10 +6,9 @@ from tracker.models import Evidence, EvidenceLink
 
 def item_choices(progress) -> list[tuple[str, str]]:
     """Return the unit's criteria or topics as choices 'c:<id>' / 't:<id>'."""
-    prefix = "t" if progress.unit.is_examined else "c"
     return [
         (
-            f"{prefix}:{entry.item.pk}",
+            entry.key,
             f"{entry.code} {getattr(entry.item, 'wording', '') or entry.item.text}",
         )
         for entry in progress.items
@@ -17,10 +16,7 @@ def item_choices(progress) -> list[tuple[str, str]]:
 
 
 def claims_from(progress, chosen: list[str], location: str) -> list[Claim]:
-    by_key = {
-        f"{'t' if progress.unit.is_examined else 'c'}:{entry.item.pk}": entry.item
-        for entry in progress.items
-    }
+    by_key = {entry.key: entry.item for entry in progress.items}
     return [Claim(by_key[key], location) for key in chosen if key in by_key]
 
 
@@ -33,13 +29,10 @@ def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
     )
     result: dict[str, list] = {}
     for link in links:
-        key = f"c:{link.criterion_id}" if link.criterion_id else f"t:{link.topic_id}"
-        result.setdefault(key, []).append((link.evidence, link.location))
+        result.setdefault(link.item_key, []).append((link.evidence, link.location))
     return result
 
 
 def annotate_items(progress, evidence) -> None:
     for entry in progress.items:
-        prefix = "t" if progress.unit.is_examined else "c"
-        entry.key = f"{prefix}:{entry.item.pk}"
         entry.evidence = evidence.get(entry.key, [])

@@ -14,8 +14,7 @@ from tracker.assessment.services import AssessmentError
 from tracker.evidence.forms import EvidenceForm, StaffEvidenceForm
 from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
 from tracker.evidence.services import submit_evidence, withdraw_evidence
-from tracker.lib.uploads import PREVIEWABLE, HashingUploadHandler, extension_of, sha256_of
-from tracker.models import Status
+from tracker.lib.uploads import HashingUploadHandler, extension_of, sha256_of
 
 
 def with_handler(view):
@@ -47,10 +46,6 @@ def learner_unit(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("links__criterion", "links__topic", "decisions")
         .order_by("-uploaded_at")
     )
-    for evidence in uploads:
-        evidence.assessed = any(
-            d.status in (Status.ACHIEVED, Status.NOT_YET) for d in evidence.decisions.all()
-        )
     context = {"progress": progress, "enrolment": enrolment, "uploads": uploads}
     return render(request, "tracker/evidence/learner_unit.html", context)
 
@@ -141,9 +136,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = access.get_evidence_for_user(request.user, pk)
     if not evidence.file:
         raise access.Http404("This evidence has no file.")
-    inline = (
-        request.GET.get("preview") == "1" and extension_of(evidence.original_name) in PREVIEWABLE
-    )
+    inline = request.GET.get("preview") == "1" and evidence.is_previewable
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=not inline,

@@ -11,10 +11,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+# Cell colours by criterion status value (the same colours as the site's status badges).
 STATUS_FILLS = {
-    "Achieved": PatternFill("solid", fgColor="D1E7DD"),
-    "Not yet achieved": PatternFill("solid", fgColor="F8D7DA"),
-    "Submitted": PatternFill("solid", fgColor="FFF3CD"),
+    "achieved": PatternFill("solid", fgColor="D1E7DD"),
+    "not_yet": PatternFill("solid", fgColor="F8D7DA"),
+    "submitted": PatternFill("solid", fgColor="FFF3CD"),
 }
 
 

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from criteria.models import Criterion, TopicItem, Unit
+from criteria.models import Criterion, TopicItem, Unit, item_key
+from tracker.lib.uploads import PREVIEWABLE, extension_of
 from tracker.models.people import TARGET_GRADES, Enrolment, Learner, TeachingGroup
 
 
@@ -67,6 +68,17 @@ class Evidence(models.Model):
         version = f" (version {self.version})" if self.version > 1 else ""
         return f"{self.original_name or self.get_kind_display()}{version}"
 
+    @property
+    def is_assessed(self) -> bool:
+        """Return whether a decision relying on this evidence has been made (prefetch
+        `decisions` when listing many)."""
+        return any(decision.is_assessed for decision in self.decisions.all())
+
+    @property
+    def is_previewable(self) -> bool:
+        """Return whether the file may open in the browser (PDF and images; the rest download)."""
+        return bool(self.file) and extension_of(self.original_name) in PREVIEWABLE
+
 
 class EvidenceLink(models.Model):
     """Evidence claimed against one criterion or topic item, with a page or location."""
@@ -92,12 +104,43 @@ class EvidenceLink(models.Model):
     def __str__(self) -> str:
         return f"{self.evidence} → {self.criterion or self.topic}"
 
+    @property
+    def item_key(self) -> str:
+        return item_key(criterion_id=self.criterion_id, topic_id=self.topic_id)
+
 
 class Status(models.TextChoices):
+    """Where a learner stands on one criterion: the one vocabulary for every page and workbook.
+
+    `label` is the full wording, `short` the symbol for tight spaces (never colour alone),
+    `css_class` the class pages colour it with.
+    """
+
     NOT_STARTED = "not_started", "Not started"
     SUBMITTED = "submitted", "Submitted"
     ACHIEVED = "achieved", "Achieved"
     NOT_YET = "not_yet", "Not yet achieved"
+
+    @property
+    def short(self) -> str:
+        return STATUS_SYMBOLS[self.value]
+
+    @property
+    def css_class(self) -> str:
+        return f"status-{self.value}"
+
+    @property
+    def badge(self) -> str:
+        """Return the symbol and the label together, as status badges show them."""
+        return f"{self.short} {self.label}"
+
+    @property
+    def is_assessed(self) -> bool:
+        """Return whether an assessor has decided (achieved or not yet achieved)."""
+        return self.value in (Status.ACHIEVED, Status.NOT_YET)
+
+
+STATUS_SYMBOLS = {"not_started": "○", "submitted": "●", "achieved": "✓", "not_yet": "✗"}
 
 
 class DecisionQuerySet(models.QuerySet):
@@ -175,6 +218,11 @@ class Decision(models.Model):
     @property
     def item_code(self) -> str:
         return self.criterion.code if self.criterion_id else self.topic.code
+
+    @property
+    def is_assessed(self) -> bool:
+        """Return whether an assessor has decided (achieved or not yet achieved)."""
+        return Status(self.status).is_assessed
 
 
 class DecisionChange(models.Model):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from criteria.models import Unit
 from tracker.models.assessment import Decision
@@ -110,6 +111,11 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision.item_code}: {self.what[:40]}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Return whether the action is still open after its due date (the centre's today)."""
+        return self.state != Action.State.CLOSED and self.due_on < timezone.localdate()
 
 
 class Record(models.Model):

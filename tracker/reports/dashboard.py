@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from criteria.grading import Grade
 from criteria.models import BoundarySet, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.models import (
@@ -33,7 +34,7 @@ from tracker.models import (
 )
 
 GRADES = ["U", "R", "P", "M", "D"]
-GRADE_LABELS = {"U": "U", "R": "Near Pass", "P": "Pass", "M": "Merit", "D": "Distinction"}
+GRADE_LABELS = {grade: Grade(grade).label for grade in GRADES}
 SERIES = ["achieved", "projected", "predicted", "target"]
 CLAIMED = [Status.ACHIEVED, Status.SUBMITTED]
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from criteria.grading import Grade
 from criteria.models import TopicItem, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
@@ -23,7 +24,6 @@ from tracker.models import Centre, Decision, Enrolment, Learner, SampleItem, Sta
 CHUNK = 400  # learners per batch of queries
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
-STATUS_LABELS = {status.value: status.label for status in Status}
 
 
 @dataclass
@@ -65,9 +65,6 @@ def _progress_by_learner(
         for pk in chunk:
             yield learners[pk], by_learner[pk]
         scope.report(start + len(chunk), len(ids))
-
-
-PREDICTED = {"U": "Unclassified", "R": "Near Pass", "P": "Pass", "M": "Merit", "D": "Distinction"}
 
 
 def write_workbook(scope: ExportScope, handle) -> None:
@@ -171,12 +168,12 @@ def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress
         if entry is None:
             row += ["not enrolled", "", "", "", ""]
             continue
-        prediction = PREDICTED[entry.prediction.grade] if entry.prediction else ""
+        prediction = Grade(entry.prediction.grade).label if entry.prediction else ""
         row += [
             entry.achieved.label,
             entry.projected.label,
             prediction,
-            PREDICTED.get(entry.target, ""),
+            Grade(entry.target).label if entry.target else "",
             entry.points,
         ]
         total += entry.points or 0
@@ -226,15 +223,13 @@ def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress
             _exam_grade(latest),
         ]
         for item in entry.items:
-            label = STATUS_LABELS[item.status]
-            shown = "Secure" if item.status == Status.ACHIEVED else label
-            row.append(cell.repeated(shown, fill=STATUS_FILLS.get(label)))
+            shown = "Secure" if item.status == Status.ACHIEVED else item.status_label
+            row.append(cell.repeated(shown, fill=STATUS_FILLS.get(item.status)))
     else:
         for item in entry.items:
-            label = STATUS_LABELS[item.status]
             decided = item.decision.decided_at if item.decision else None
             row += [
-                cell.repeated(label, fill=STATUS_FILLS.get(label)),
+                cell.repeated(item.status_label, fill=STATUS_FILLS.get(item.status)),
                 cell(_excel_datetime(decided), number_format=DATE)
                 if decided
                 else cell.repeated(None, number_format=DATE),

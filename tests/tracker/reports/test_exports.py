@@ -205,7 +205,7 @@ def test_the_background_export_reports_progress_in_one_pass(cast, monkeypatch):
         ("#N/A", {}),
         (42, {}),
         (None, {}),
-        ("Achieved", {"fill": STATUS_FILLS["Achieved"]}),
+        ("Achieved", {"fill": STATUS_FILLS["achieved"]}),
         ("Header", {"bold": True}),
         ("=SUM(A1)", {"bold": True}),
         (datetime(2027, 1, 5, 14, 30), {"number_format": "dd/mm/yyyy"}),

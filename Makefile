@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-dev assets db lint format clean bench
+.PHONY: run test test-fast setup setup-dev assets db lint format clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test: setup-dev
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
+
+# While working: the suite without the slow tests (make test and CI run them all).
+test-fast: setup-dev
+	$(PY) -m pytest -n 2 -m "not slow"
 
 # Benchmarks print the figures of docs/performance.md. They migrate and seed a scratch
 # database made afresh (never the site's); on PostgreSQL:

@@ -35,6 +35,8 @@ from tracker.models import (
     User,
 )
 
+pytestmark = pytest.mark.slow  # backup/restore and seed_scale: real work, seconds each
+
 SIZES = (20, 60)
 
 

@@ -1,5 +1,6 @@
 """The demo centre: realistic, spread across grades, and safe to seed twice."""
 
+import pytest
 from django.core.management import call_command
 
 from criteria.grading import Grade
@@ -7,6 +8,7 @@ from tracker.assessment.progress import progress_for
 from tracker.models import Centre, Enrolment, Evidence, Learner, User
 
 
+@pytest.mark.slow
 def test_seed_demo_creates_a_centre_in_progress_once(db, settings, tmp_path, capsys):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo")
@@ -26,6 +28,7 @@ def test_seed_demo_creates_a_centre_in_progress_once(db, settings, tmp_path, cap
     assert targets == {"P", "M", "D"}
 
 
+@pytest.mark.slow
 def test_seed_scale_creates_a_large_centre_quickly(db, capsys):
     call_command("seed_scale", "--learners", "45", "--centre", "99950")
     out = capsys.readouterr().out

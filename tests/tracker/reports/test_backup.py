@@ -37,6 +37,8 @@ from tracker.evidence.services import Claim, submit_evidence
 from tracker.models import Centre, Evidence, ExportJob, Learner, User
 from tracker.verification.services import create_sample
 
+pytestmark = pytest.mark.slow  # backup/restore and seed_scale: real work, seconds each
+
 LEFT_OUT = {"sessions", "axes", "django_tasks_db", "contenttypes"}
 WORKBOOK = b"PK\x03\x04" + bytes(range(256)) * 8
 

@@ -4,6 +4,7 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -96,6 +97,7 @@ def per_learner_figures(centre) -> dict[int, tuple]:
     return {unit_id: (*total[:3], total[3]) for unit_id, total in totals.items()}
 
 
+@pytest.mark.slow
 def test_centre_figures_counted_in_the_database_equal_the_per_learner_progress(db):
     call_command("seed_scale", "--learners", "45", "--centre", "99945", stdout=io.StringIO())
     centre = Centre.objects.get(ocr_number="99945")

@@ -101,6 +101,23 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as a web app needs it: every transaction takes the write lock when it starts
+    # (IMMEDIATE), so two saves queue instead of one failing with "database is locked" when
+    # a read turns into a write; readers never wait for the writer (WAL); a writer waits up
+    # to SQLITE_BUSY_TIMEOUT seconds for the lock. PostgreSQL is left as it is.
+    _busy_seconds = env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": _busy_seconds,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                f"PRAGMA busy_timeout={_busy_seconds * 1000};"
+            ),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

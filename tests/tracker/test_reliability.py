@@ -267,3 +267,18 @@ def test_a_hostile_name_on_a_real_document_never_reaches_the_storage_path(
     assert new == evidence.file.name
     assert ".." not in new and "caf" not in new and "<" not in new
     assert "/" not in evidence.original_name and "\u202e" not in evidence.original_name
+
+
+def test_sqlite_takes_the_write_lock_up_front_and_waits_for_it(monkeypatch):
+    """Concurrent saves on SQLite queue instead of failing with "database is locked"
+    (benchmarks/concurrency.py shows it under gunicorn); PostgreSQL is left as it is."""
+    from tests.tracker.test_security import settings_from_env
+
+    sqlite = settings_from_env(monkeypatch, DATABASE_URL="sqlite:////tmp/tracker-test.sqlite3")
+    options = sqlite["DATABASES"]["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] == 20
+    assert "PRAGMA journal_mode=WAL;" in options["init_command"]
+    assert "PRAGMA busy_timeout=20000;" in options["init_command"]
+    postgres = settings_from_env(monkeypatch, DATABASE_URL="postgres://u:p@127.0.0.1:5432/db")
+    assert "transaction_mode" not in postgres["DATABASES"]["default"].get("OPTIONS", {})

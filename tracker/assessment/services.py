@@ -59,6 +59,12 @@ def record_decision(
 
     The decision must still be at `revision`: otherwise someone else saved it since the
     assessor loaded it, and the save is refused rather than overwriting their work.
+
+    The decision links the evidence it was made on: `evidence_ids` when the page listed them
+    (the marking page), otherwise the learner's current evidence for the criterion (the grid,
+    data sheets), so that evidence behind a decision can never be withdrawn. Only an assessed
+    submission counts as an attempt: deciding a criterion nothing was handed in for (e.g. "not
+    yet achieved: nothing handed in") is not one, so the first hand-in is not a resubmission.
     """
     if status not in (Status.ACHIEVED, Status.NOT_YET):
         raise AssessmentError("Choose achieved or not yet achieved.")
@@ -75,8 +81,7 @@ def record_decision(
             )
         if current.status == status and current.feedback == feedback.strip():
             return warnings
-        assessing = current.status in (Status.SUBMITTED, Status.NOT_STARTED)
-        if assessing:
+        if current.status == Status.SUBMITTED:
             current.attempts += 1
         warnings = policy_warnings(current)
         current.feedback = feedback.strip()
@@ -90,6 +95,8 @@ def record_decision(
             current.evidence.set(
                 Evidence.objects.filter(pk__in=evidence_ids, enrolment=current.enrolment)
             )
+        else:
+            current.evidence.set(Evidence.objects.current().covering(current))
     decision.refresh_from_db()
     return warnings
 

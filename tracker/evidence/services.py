@@ -6,11 +6,13 @@ Each runs in one transaction and raises AssessmentError, which views show as a m
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from criteria.models import Criterion, TopicItem
 from tracker.assessment.services import AssessmentError, change_status, decision_for
 from tracker.models import (
+    Decision,
     Enrolment,
     Evidence,
     EvidenceLink,
@@ -82,7 +84,9 @@ def submit_evidence(
             for claim in claims:
                 decision = decision_for(enrolment, claim.item)
                 if decision.status in (Status.NOT_STARTED, Status.NOT_YET):
-                    note = "resubmission" if decision.status == Status.NOT_YET else ""
+                    # Only a hand-in after an assessed submission is a resubmission.
+                    resubmission = decision.status == Status.NOT_YET and decision.attempts
+                    note = "resubmission" if resubmission else ""
                     change_status(decision, uploader, Status.SUBMITTED, note)
                     decision.submitted_at = now
                     decision.save()
@@ -94,12 +98,39 @@ def submit_evidence(
     return evidence
 
 
+def assessed_since(evidence: Evidence) -> list[Decision]:
+    """Return the decisions that make this evidence part of the record: decisions on the
+    criteria it covers, assessed (achieved or not yet achieved) after it arrived, and any
+    assessed decision linked to it."""
+    covered = Q()
+    for link in evidence.links.all():
+        covered |= Q(criterion_id=link.criterion_id, topic_id=link.topic_id)
+    if not covered:
+        return []
+    return list(
+        Decision.objects.filter(enrolment_id=evidence.enrolment_id)
+        .filter(status__in=[Status.ACHIEVED, Status.NOT_YET])
+        .filter(covered)
+        .filter(Q(decided_at__gte=evidence.uploaded_at) | Q(evidence=evidence))
+        .distinct()
+    )
+
+
 def withdraw_evidence(evidence: Evidence, user: User) -> None:
-    """Hide unassessed evidence from assessment; it stays in the record."""
+    """Hide unassessed evidence from assessment; it stays in the record.
+
+    Evidence that covers a criterion assessed after it arrived cannot be withdrawn: the
+    decision (and the Unit Recording Sheet) rests on it. A criterion whose only evidence goes
+    returns to where it was before the evidence was handed in.
+    """
     if evidence.withdrawn_at:
         raise AssessmentError("This evidence is already withdrawn.")
-    if evidence.decisions.filter(status__in=[Status.ACHIEVED, Status.NOT_YET]).exists():
-        raise AssessmentError("Evidence that has been assessed cannot be withdrawn.")
+    assessed = assessed_since(evidence)
+    if assessed:
+        codes = ", ".join(sorted({decision.item_code for decision in assessed}))
+        raise AssessmentError(
+            f"This evidence cannot be withdrawn: your teacher has assessed {codes} on it."
+        )
     with transaction.atomic():
         evidence.withdrawn_at = timezone.now()
         evidence.save(update_fields=["withdrawn_at"])
@@ -113,6 +144,7 @@ def withdraw_evidence(evidence: Evidence, user: User) -> None:
                 .exclude(pk=evidence.pk)
             )
             if decision.status == Status.SUBMITTED and not others.exists():
-                back = Status.NOT_YET if decision.attempts else Status.NOT_STARTED
+                handed_in = decision.changes.filter(new_status=Status.SUBMITTED).first()
+                back = handed_in.old_status if handed_in else Status.NOT_STARTED
                 change_status(decision, user, back, "evidence withdrawn")
                 decision.save()

@@ -26,6 +26,14 @@ class EvidenceQuerySet(models.QuerySet):
         """Return evidence that counts: not withdrawn and not replaced by a newer version."""
         return self.filter(withdrawn_at__isnull=True, replaced_by__isnull=True)
 
+    def covering(self, decision: "Decision") -> "EvidenceQuerySet":
+        """Return the learner's evidence claimed against the decision's criterion or topic."""
+        return self.filter(
+            enrolment_id=decision.enrolment_id,
+            links__criterion_id=decision.criterion_id,
+            links__topic_id=decision.topic_id,
+        ).distinct()
+
 
 class Evidence(models.Model):
     class Kind(models.TextChoices):

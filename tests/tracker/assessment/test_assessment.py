@@ -165,6 +165,32 @@ def test_resubmission_is_counted_and_warned_not_blocked(cast, client_for):
     assert decision.changes.filter(note="resubmission").exists()
 
 
+@pytest.mark.parametrize("first", ["not_yet", "achieved"])
+def test_a_first_hand_in_after_a_decision_on_nothing_is_not_a_resubmission(cast, client_for, first):
+    """Case 15: "not yet achieved: nothing handed in", then the learner's first upload.
+    Only an assessed submission is an attempt."""
+    teacher, learner = client_for("teacher"), client_for("learner")
+    decide(teacher, cast, "P5", first, "Nothing handed in for P5 yet.")
+    if first == "achieved":  # and back, still with nothing handed in
+        decide(teacher, cast, "P5", "not_yet", "Nothing handed in for P5 yet.")
+    learner.post(
+        reverse("upload", args=[cast.enrolment.pk]),
+        {
+            "file": SimpleUploadedFile("p5.pdf", PDF),
+            "items": [key(cast, "P5")],
+            "declaration": "on",
+        },
+    )
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P5")
+    assert decision.status == Status.SUBMITTED
+    assert not decision.changes.filter(note="resubmission").exists()
+    response = decide(client_for("teacher"), cast, "P5", "achieved", htmx=True)
+    assert "Resubmission" not in response.content.decode()
+    decision.refresh_from_db()
+    assert (decision.status, decision.attempts) == (Status.ACHIEVED, 1)
+    assert not decision.changes.exclude(note="").exists()
+
+
 def test_lead_assessor_authorisation_removes_the_warning(cast, client_for):
     from tracker.assessment.services import authorise_resubmission, record_decision
 

@@ -8,6 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.conftest import PDF
+from tracker.assessment.services import AssessmentError, decision_for, record_decision
+from tracker.evidence.services import Claim, submit_evidence, withdraw_evidence
 from tracker.models import Decision, Evidence, Status
 
 
@@ -138,8 +140,56 @@ def test_assessed_evidence_cannot_be_withdrawn(cast, client_for):
         },
     )
     response = client_for("learner").post(reverse("withdraw", args=[cast.evidence.pk]), follow=True)
-    assert "Evidence that has been assessed cannot be withdrawn." in response.content.decode()
+    assert "cannot be withdrawn: your teacher has assessed P1 on it" in response.content.decode()
     assert Evidence.objects.get(pk=cast.evidence.pk).withdrawn_at is None
+
+
+@pytest.mark.parametrize("status", ["achieved", "not_yet"])
+@pytest.mark.parametrize("route", ["grid", "service"])
+def test_evidence_behind_a_decision_from_the_grid_or_a_data_sheet_cannot_be_withdrawn(
+    cast, client_for, status, route
+):
+    """The grid and data sheets post no evidence list: the decision still rests on the
+    learner's current evidence for the criterion, and that evidence stays."""
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    if route == "grid":
+        client_for("teacher").post(
+            reverse("decide", args=[cast.learner.pk, cast.enrolment.pk]),
+            {
+                "item": criterion_key(cast, "P1"),
+                "revision": decision.revision,
+                "status": status,
+                "from": "grid",
+            },
+            HTTP_HX_REQUEST="true",
+        )
+    else:  # as a data-sheet import records it
+        record_decision(decision, cast.teacher, status, "", decision.revision)
+    decision.refresh_from_db()
+    assert decision.status == status
+    assert list(decision.evidence.all()) == [cast.evidence]
+    with pytest.raises(AssessmentError, match="assessed P1"):
+        withdraw_evidence(Evidence.objects.get(pk=cast.evidence.pk), cast.learner.user)
+    assert Evidence.objects.get(pk=cast.evidence.pk).withdrawn_at is None
+
+
+def test_evidence_handed_in_after_the_last_decision_can_still_be_withdrawn(cast):
+    p2 = cast.unit30.criteria.get(code="P2")
+    decision = decision_for(cast.enrolment, p2)
+    record_decision(decision, cast.teacher, "not_yet", "Nothing handed in yet.", 0)
+    later = submit_evidence(
+        cast.enrolment,
+        cast.learner.user,
+        [Claim(p2)],
+        upload=SimpleUploadedFile("p2.pdf", PDF),
+        original_name="p2.pdf",
+        declared=True,
+    )
+    withdraw_evidence(later, cast.learner.user)
+    decision.refresh_from_db()
+    assert later.withdrawn_at is not None
+    # Back to where it was before the hand-in, feedback and all.
+    assert (decision.status, decision.feedback) == ("not_yet", "Nothing handed in yet.")
 
 
 def test_download_is_an_attachment_with_a_safe_type(cast, client_for):

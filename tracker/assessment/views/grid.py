@@ -2,9 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import Unit
@@ -21,8 +20,7 @@ from tracker.models import (
 @login_required
 def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Learners × criteria for a group and unit, editable in place from the keyboard."""
-    group = access.get_group_for_user(request.user, pk)
-    unit = get_object_or_404(group.units.select_related("suite"), pk=unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="view")
     enrolments = (
         Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("learner__group", "unit__suite")
@@ -64,10 +62,9 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @login_required
 def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Enter raw marks of an exam series for a group's learners on an examined unit."""
-    group = access.get_group_for_user(request.user, pk)
-    if not (access.teaches(request.user, group)):
-        raise PermissionDenied("Only the group's teachers enter exam marks.")
-    unit = get_object_or_404(group.units.all(), pk=unit_pk, assessment_mode=Unit.Mode.EXAMINED)
+    group, unit = access.get_group_unit_for_user(
+        request.user, pk, unit_pk, need="teach", mode=Unit.Mode.EXAMINED
+    )
     series = request.POST.get("series", "").strip()
     kind = request.POST.get("kind", "mock")
     if not series or kind not in ExamMark.Kind.values:

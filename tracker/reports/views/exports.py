@@ -10,8 +10,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from tracker import access
+from tracker.lib.forms import valid_or_400
 from tracker.models import ExportJob
 from tracker.reports.exports import centre_scope, group_scope, write_workbook
+from tracker.reports.forms import CentreExportForm, GradesQueryForm
 from tracker.reports.tasks import build_centre_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,11 +23,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def grades_workbook(request: HttpRequest) -> FileResponse:
     """Send the grades workbook for a group (?group=) or the whole centre, optionally a unit."""
-    unit = None
-    if request.GET.get("unit", "").isdigit():
-        unit = access.get_catalogue_unit(request.GET["unit"])
-    if request.GET.get("group", "").isdigit():
-        group = access.get_group_for_user(request.user, int(request.GET["group"]))
+    query = valid_or_400(GradesQueryForm(request.GET))
+    unit = access.get_catalogue_unit(query["unit"]) if query["unit"] else None
+    if query["group"]:
+        group = access.get_group_for_user(request.user, query["group"])
         scope = group_scope(group, unit)
     else:
         scope = centre_scope(access.centre_for_admin(request.user), unit)
@@ -42,9 +43,8 @@ def grades_workbook(request: HttpRequest) -> FileResponse:
 def start_centre_export(request: HttpRequest) -> HttpResponse:
     """Queue a whole-centre export; its page shows the progress and then the file."""
     centre = access.centre_for_admin(request.user)
-    unit = None
-    if request.POST.get("unit", "").isdigit():
-        unit = access.get_catalogue_unit(request.POST["unit"])
+    data = valid_or_400(CentreExportForm(request.POST))
+    unit = access.get_catalogue_unit(data["unit"]) if data["unit"] else None
     job = ExportJob.objects.create(centre=centre, unit=unit, requested_by=request.user)
     build_centre_export.enqueue(job.pk)
     return redirect("export_job", pk=job.pk)

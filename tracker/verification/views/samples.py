@@ -1,7 +1,5 @@
 """Internal verifiers' pages and the assessor's side of actions."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,9 +11,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tracker import access
 from tracker.assessment.progress import progress_for
 from tracker.evidence.items import annotate_items, evidence_by_item
+from tracker.lib.forms import form_errors, valid_or_400
 from tracker.models import (
-    Sample,
     SampleItem,
+)
+from tracker.verification.forms import (
+    ActionUpdateForm,
+    IncludeForm,
+    SignOffForm,
+    StartSampleForm,
+    VerifyForm,
 )
 from tracker.verification.services import (
     VerificationError,
@@ -43,18 +48,12 @@ def _verifier_only(user, item: SampleItem) -> None:
 @access.role_required("internal_verifier")
 def start_sample(request: HttpRequest) -> HttpResponse:
     """Create a proposed sample for a group and unit the user verifies."""
+    data = valid_or_400(StartSampleForm(request.POST))
     group, unit = access.get_group_unit_for_user(
-        request.user,
-        request.POST.get("group") or 0,
-        request.POST.get("unit") or 0,
-        need="verify",
+        request.user, data["group"], data["unit"], need="verify"
     )
-    kind = (
-        request.POST.get("kind")
-        if request.POST.get("kind") in Sample.Kind.values
-        else (Sample.Kind.INTERIM)
-    )
-    criteria = unit.criteria.filter(pk__in=request.POST.getlist("criteria"))
+    kind = data["kind"]
+    criteria = unit.criteria.filter(pk__in=data["criteria"])
     sample = create_sample(group, unit, request.user, kind, list(criteria))
     return redirect("iv_sample", pk=sample.pk)
 
@@ -93,15 +92,10 @@ def sample_include(request: HttpRequest, pk: int) -> HttpResponse:
     sample = access.get_sample_for_user(request.user, pk)
     if sample.verifier_id != request.user.pk:
         raise PermissionDenied("Only the sample's internal verifier changes it.")
-    enrolment = access.get_sample_enrolment(sample, request.POST.get("enrolment") or 0)
+    data = valid_or_400(IncludeForm(request.POST))
+    enrolment = access.get_sample_enrolment(sample, data["enrolment"])
     try:
-        include(
-            sample,
-            enrolment,
-            request.user,
-            request.POST.get("include") == "1",
-            request.POST.get("note", ""),
-        )
+        include(sample, enrolment, request.user, data["include"], data["note"])
     except VerificationError as error:
         messages.error(request, str(error))
     return redirect("iv_sample", pk=sample.pk)
@@ -122,29 +116,19 @@ def verify_item(request: HttpRequest, pk: int) -> HttpResponse:
         if e.decision and e.decision.assessor_id and (not subset or e.item.pk in subset)
     ]
     if request.method == "POST":
-        checks, actions = {}, {}
-        for entry in decided:
-            answer = request.POST.get(f"agree-{entry.decision.pk}")
-            if answer not in ("yes", "no"):
-                continue
-            checks[entry.decision.pk] = (
-                answer == "yes",
-                request.POST.get(f"comment-{entry.decision.pk}", ""),
-            )
-            what = request.POST.get(f"action-{entry.decision.pk}", "").strip()
-            due = request.POST.get(f"due-{entry.decision.pk}", "")
-            if answer == "no" and what:
-                try:
-                    actions[entry.decision.pk] = (what, date.fromisoformat(due))
-                except ValueError:
-                    messages.error(request, f"Give a due date for the action on {entry.code}.")
-                    return redirect("iv_verify", pk=item.pk)
-        judgement = request.POST.get("judgement", "")
-        if judgement not in SampleItem.Judgement.values:
-            judgement = ""
+        form = VerifyForm(request.POST, entries=decided)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return redirect("iv_verify", pk=item.pk)
+        data = form.cleaned_data
         try:
             raised = verify(
-                item, request.user, checks, judgement, request.POST.get("overall", ""), actions
+                item,
+                request.user,
+                data["checks"],
+                data["judgement"],
+                data["overall"],
+                data["actions"],
             )
         except VerificationError as error:
             messages.error(request, str(error))
@@ -174,9 +158,10 @@ def verify_item(request: HttpRequest, pk: int) -> HttpResponse:
 def item_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_sample_item_for_user(request.user, pk)
     _verifier_only(request.user, item)
+    data = valid_or_400(SignOffForm(request.POST))
     try:
-        if request.POST.get("reopen"):
-            reopen(item, request.user, request.POST.get("reason", ""))
+        if data["reopen"]:
+            reopen(item, request.user, data["reason"])
             messages.success(request, "Reopened.")
         else:
             sign_off(item, request.user)
@@ -191,14 +176,15 @@ def item_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     """The assessor responds to an action; the verifier closes it."""
     action = access.get_action_for_user(request.user, pk)
+    data = valid_or_400(ActionUpdateForm(request.POST))
     try:
-        if request.POST.get("close") and action.item.sample.verifier_id == request.user.pk:
+        if data["close"] and action.item.sample.verifier_id == request.user.pk:
             close_action(action, request.user)
             messages.success(request, "Action closed.")
             return redirect("iv_verify", pk=action.item_id)
         if action.assessor_id != request.user.pk:
             raise PermissionDenied("Only the assessor responds to an action.")
-        respond(action, request.user, request.POST.get("response", ""))
+        respond(action, request.user, data["response"])
         messages.success(request, "Response sent to the internal verifier.")
     except VerificationError as error:
         messages.error(request, str(error))

@@ -3,7 +3,7 @@
 from django import forms
 
 from criteria.models import Criterion
-from tracker.lib.forms import IdField
+from tracker.lib.forms import IdField, IdsModelMultipleChoiceField
 from tracker.models import Assignment, Status, TeachingGroup
 
 
@@ -94,6 +94,7 @@ class AssignmentForm(forms.ModelForm):
     class Meta:
         model = Assignment
         fields = ["title", "criteria", "brief", "issued_on", "deadline"]
+        field_classes = {"criteria": IdsModelMultipleChoiceField}
         widgets = {
             "criteria": forms.CheckboxSelectMultiple,
             "issued_on": forms.DateInput(attrs={"type": "date"}),

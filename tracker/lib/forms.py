@@ -38,6 +38,22 @@ class IdListField(forms.Field):
         return ids
 
 
+class IdsModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several records chosen from a queryset; an id no database could hold is refused as
+    an invalid choice before it reaches the query (SQLite cannot even compare with it)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and text.isascii() and abs(int(text)) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text},
+                )
+        return super()._check_values(value)
+
+
 def form_errors(form: forms.BaseForm) -> str:
     """Return a form's errors as one sentence for a message."""
     return "; ".join(" ".join(errors) for errors in form.errors.values())

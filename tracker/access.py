@@ -144,14 +144,6 @@ def get_evidence_for_user(user: User, pk: int):
     )
 
 
-def get_group_for_teacher(user: User, pk: int) -> TeachingGroup:
-    """Return a group the user teaches: 404 when out of sight, 403 when seen but not taught."""
-    group = get_group_for_user(user, pk)
-    if not teaches(user, group):
-        raise PermissionDenied("Only the group's teachers can do this.")
-    return group
-
-
 GroupNeed = Literal["view", "teach", "verify", "admin"]
 
 

@@ -6,12 +6,29 @@ answer 404 to outsiders, so a guessed URL never reveals that a record exists.
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Literal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from tracker.models import Centre, Learner, TeachingGroup, User, staff_centre_id
+from criteria.models import Criterion, TopicItem, Unit
+from tracker.models import (
+    Action,
+    Assignment,
+    Centre,
+    Decision,
+    Enrolment,
+    ExportJob,
+    Learner,
+    Sample,
+    SampleItem,
+    TeachingGroup,
+    User,
+    staff_centre_id,
+)
 
 ROLES = {
     "teacher": "is_teacher",
@@ -49,12 +66,14 @@ def centre_for_admin(user: User) -> Centre:
 
 
 def get_learner_for_user(user: User, pk: int) -> Learner:
+    """Return a learner the user may see (404 for outsiders)."""
     return get_object_or_404(
         Learner.objects.for_user(user).select_related("group", "centre"), pk=pk
     )
 
 
 def get_group_for_user(user: User, pk: int) -> TeachingGroup:
+    """Return a teaching group the user may see (404 for outsiders)."""
     return get_object_or_404(
         TeachingGroup.objects.for_user(user).select_related("academic_year", "centre"), pk=pk
     )
@@ -82,8 +101,6 @@ def get_enrolment_of(learner: Learner, pk: int):
 
 def get_own_enrolment(user: User, pk: int):
     """Return one of the signed-in learner's own enrolments (404 for anyone else's)."""
-    from tracker.models import Enrolment
-
     return get_object_or_404(
         Enrolment.objects.filter(learner__user=user).select_related(
             "unit__suite", "learner__group", "learner__centre", "academic_year"
@@ -118,9 +135,146 @@ def can_assess(user: User, learner: Learner) -> bool:
 
 
 def get_evidence_for_user(user: User, pk: int):
+    """Return evidence the user may see (404 for outsiders)."""
     from tracker.models import Evidence
 
     return get_object_or_404(
         Evidence.objects.for_user(user).select_related("enrolment__learner", "enrolment__unit"),
+        pk=pk,
+    )
+
+
+GroupNeed = Literal["view", "teach", "verify", "admin"]
+
+
+def get_group_unit_for_user(
+    user: User,
+    group_pk: int,
+    unit_pk: int,
+    *,
+    need: GroupNeed = "view",
+    mode: str | None = None,
+) -> tuple[TeachingGroup, Unit]:
+    """Return a group and one of its units for the route's rule, refusing outsiders.
+
+    need="view": anyone who may see the group (404 otherwise).
+    need="teach": the group's teachers (404 when out of sight, 403 when seen but not taught).
+    need="verify": the group's internal verifiers (404 for anyone else).
+    need="admin": the admin of the group's centre (403 for non-admins, 404 for other centres).
+    A unit the group does not take, or of another assessment mode, is 404.
+    """
+    if need == "view":
+        group = get_group_for_user(user, group_pk)
+    elif need == "teach":
+        group = get_group_for_user(user, group_pk)
+        if not teaches(user, group):
+            raise PermissionDenied("Only the group's teachers can do this.")
+    elif need == "verify":
+        group = get_object_or_404(
+            user.verified_groups.select_related("academic_year", "centre"), pk=group_pk
+        )
+    elif need == "admin":
+        centre = centre_for_admin(user)
+        group = get_object_or_404(
+            TeachingGroup.objects.select_related("academic_year", "centre"),
+            pk=group_pk,
+            centre=centre,
+        )
+    else:  # pragma: no cover - a programming error, not a request
+        raise ValueError(f"Unknown need {need!r}")
+    units = group.units.select_related("suite")
+    if mode is not None:
+        units = units.filter(assessment_mode=mode)
+    return group, get_object_or_404(units, pk=unit_pk)
+
+
+def get_catalogue_unit(pk: int) -> Unit:
+    """Return a unit of the public specification catalogue (404 when there is none)."""
+    return get_object_or_404(Unit.objects.select_related("suite"), pk=pk)
+
+
+def get_centre_group(user: User, pk: int) -> TeachingGroup:
+    """Return a group of the centre admin's centre (403 for non-admins, 404 for others)."""
+    return get_object_or_404(TeachingGroup, pk=pk, centre=centre_for_admin(user))
+
+
+def get_centre_staff(user: User, pk: int) -> User:
+    """Return a member of staff of the admin's centre (403 for non-admins, 404 for others)."""
+    return get_object_or_404(User, pk=pk, staff_membership__centre=centre_for_admin(user))
+
+
+def get_export_job_for_admin(user: User, pk: int) -> ExportJob:
+    """Return an export job of the admin's centre (403 for non-admins, 404 for others)."""
+    return get_object_or_404(ExportJob.objects.filter(centre=centre_for_admin(user)), pk=pk)
+
+
+def get_assignment_for_teacher(user: User, pk: int) -> Assignment:
+    """Return an assignment of a group the user teaches (404 for anyone else)."""
+    return get_object_or_404(
+        Assignment.objects.filter(group__in=TeachingGroup.objects.taught_by(user)), pk=pk
+    )
+
+
+def get_assessable_item(enrolment: Enrolment, key: str) -> Criterion | TopicItem:
+    """Return the criterion ("c:<pk>") or topic ("t:<pk>") of the enrolment's unit (404 else)."""
+    kind, _, pk = key.partition(":")
+    if not pk.isdigit() or kind not in ("c", "t"):
+        raise Http404("No such criterion or topic.")
+    if kind == "c":
+        return get_object_or_404(Criterion.objects.filter(unit=enrolment.unit), pk=pk)
+    return get_object_or_404(TopicItem.objects.filter(learning_outcome__unit=enrolment.unit), pk=pk)
+
+
+def get_decision_of(enrolment: Enrolment, pk: int) -> Decision:
+    """Return one of the enrolment's decisions (404 for any other)."""
+    return get_object_or_404(enrolment.decisions.all(), pk=pk)
+
+
+def samples_for_user(user: User) -> QuerySet[Sample]:
+    """Return the IV samples the user may see: their own, and their centre's for an admin."""
+    rules = Q(verifier=user)
+    if has_role(user, "centre_admin"):
+        rules |= Q(group__centre_id=staff_centre_id(user))
+    return Sample.objects.filter(rules)
+
+
+def get_sample_for_user(user: User, pk: int) -> Sample:
+    """Return an IV sample the user may see (404 for outsiders)."""
+    return get_object_or_404(
+        samples_for_user(user).select_related("group", "unit", "verifier"), pk=pk
+    )
+
+
+def get_sample_item_for_user(user: User, pk: int) -> SampleItem:
+    """Return a sampled learner-unit the user may see (404 for outsiders)."""
+    return get_object_or_404(
+        SampleItem.objects.filter(sample__in=samples_for_user(user)).select_related(
+            "sample__group",
+            "sample__unit",
+            "sample__verifier",
+            "enrolment__learner",
+            "enrolment__unit__suite",
+            "enrolment__learner__group",
+        ),
+        pk=pk,
+    )
+
+
+def sample_enrolments(sample: Sample) -> QuerySet[Enrolment]:
+    """Return the learner-units a sample may include: its group's, on its unit."""
+    return Enrolment.objects.filter(learner__group=sample.group, unit=sample.unit)
+
+
+def get_sample_enrolment(sample: Sample, pk: int) -> Enrolment:
+    """Return a learner-unit of the sample's group and unit (404 for any other)."""
+    return get_object_or_404(sample_enrolments(sample), pk=pk)
+
+
+def get_action_for_user(user: User, pk: int) -> Action:
+    """Return an IV action the user is its assessor or verifier of (404 for anyone else)."""
+    return get_object_or_404(
+        Action.objects.filter(Q(assessor=user) | Q(item__sample__verifier=user)).select_related(
+            "item__sample", "decision__criterion", "decision__topic"
+        ),
         pk=pk,
     )

@@ -4,6 +4,7 @@ from django import forms
 
 from criteria.grading import Grade
 from criteria.models import Criterion
+from tracker.lib.forms import IdField, IdsModelMultipleChoiceField
 from tracker.models import Assignment, Status, TeachingGroup
 
 
@@ -19,6 +20,11 @@ class DecisionForm(forms.Form):
     )
     evidence = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=[])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Where the decision was made: "grid" answers with the grid's cell.
+        self.fields["from"] = forms.CharField(required=False, widget=forms.HiddenInput)
+
 
 class PredictionForm(forms.Form):
     grade = forms.ChoiceField(
@@ -29,14 +35,67 @@ class PredictionForm(forms.Form):
 
 
 class ExamMarkForm(forms.Form):
+    """A series of raw marks: its name and kind, and a mark-<enrolment pk> per learner.
+
+    Built with the learner-units of the group (`enrolments`, with their learners) and the
+    paper's maximum (`max_mark`); a blank mark is left alone. cleaned_data["marks"] lists
+    (enrolment, mark) for the marks given.
+    """
+
     series = forms.CharField(label="Series", max_length=60, help_text="e.g. Mock 1 2026")
-    kind = forms.ChoiceField(label="Kind", choices=[("mock", "Mock"), ("real", "OCR exam")])
+    kind = forms.ChoiceField(
+        label="Kind", choices=[("mock", "Mock"), ("real", "OCR exam")], required=False
+    )
+
+    def __init__(self, *args, enrolments=(), max_mark: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolments = list(enrolments)
+        self.max_mark = max_mark
+        for enrolment in self.enrolments:
+            self.fields[f"mark-{enrolment.pk}"] = forms.CharField(required=False)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or "mock"
+
+    def mark_problems(self) -> list[str]:
+        """Return one line per mark that is not a whole number from 0 to the maximum."""
+        problems = []
+        for enrolment in self.enrolments:
+            raw = self.cleaned_data.get(f"mark-{enrolment.pk}", "")
+            if raw and not self._is_mark(raw):
+                problems.append(
+                    f"{enrolment.learner.full_name}: '{raw}' is not a mark "
+                    f"from 0 to {self.max_mark}"
+                )
+        return problems
+
+    def _is_mark(self, raw: str) -> bool:
+        return raw.isascii() and raw.isdigit() and int(raw) <= (self.max_mark or 0)
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = self.mark_problems()
+        if problems:
+            raise forms.ValidationError("; ".join(problems), code="marks")
+        cleaned["marks"] = [
+            (enrolment, int(cleaned[f"mark-{enrolment.pk}"]))
+            for enrolment in self.enrolments
+            if cleaned.get(f"mark-{enrolment.pk}")
+        ]
+        return cleaned
+
+
+class AuthoriseForm(forms.Form):
+    """The decision whose resubmission the lead assessor authorises."""
+
+    decision = IdField()
 
 
 class AssignmentForm(forms.ModelForm):
     class Meta:
         model = Assignment
         fields = ["title", "criteria", "brief", "issued_on", "deadline"]
+        field_classes = {"criteria": IdsModelMultipleChoiceField}
         widgets = {
             "criteria": forms.CheckboxSelectMultiple,
             "issued_on": forms.DateInput(attrs={"type": "date"}),

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from tracker.lib.forms import IdField
 from tracker.lib.uploads import UploadRefused, allowed_extensions, check_upload, human_size
 from tracker.models import Evidence
 
@@ -95,3 +96,9 @@ class StaffEvidenceForm(CheckedFileMixin, forms.Form):
         if not cleaned.get("statement") and not cleaned.get("file"):
             raise forms.ValidationError("Write a statement or attach a file.")
         return cleaned
+
+
+class ReplacesForm(forms.Form):
+    """The upload page's ?replaces=: the evidence a new version replaces (looked up later)."""
+
+    replaces = IdField(required=False)

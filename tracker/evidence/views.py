@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST, require_safe
 from tracker import access
 from tracker.assessment.progress import progress_for
 from tracker.assessment.services import AssessmentError
-from tracker.evidence.forms import EvidenceForm, StaffEvidenceForm
+from tracker.evidence.forms import EvidenceForm, ReplacesForm, StaffEvidenceForm
 from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
 from tracker.evidence.services import submit_evidence, withdraw_evidence
+from tracker.lib.forms import valid_or_400
 from tracker.lib.uploads import HashingUploadHandler, extension_of, sha256_of
 
 
@@ -59,8 +60,9 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = access.get_own_enrolment(request.user, pk)
     (progress,) = progress_for([enrolment])
     replaces = None
-    if request.GET.get("replaces"):
-        replaces = access.get_evidence_for_user(request.user, int(request.GET["replaces"]))
+    replaces_pk = valid_or_400(ReplacesForm(request.GET))["replaces"]
+    if replaces_pk:
+        replaces = access.get_evidence_for_user(request.user, replaces_pk)
         if replaces.enrolment_id != enrolment.pk:
             raise PermissionDenied
     initial = (

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
+from tracker.lib.forms import IdsModelMultipleChoiceField
 from tracker.models import TARGET_GRADES, GcseTargetRange, Learner, TeachingGroup, User
 
 
@@ -94,6 +95,11 @@ class GroupForm(forms.ModelForm):
     class Meta:
         model = TeachingGroup
         fields = ["name", "academic_year", "units", "teachers", "internal_verifiers"]
+        field_classes = {
+            "units": IdsModelMultipleChoiceField,
+            "teachers": IdsModelMultipleChoiceField,
+            "internal_verifiers": IdsModelMultipleChoiceField,
+        }
         widgets = {
             "units": forms.CheckboxSelectMultiple,
             "teachers": forms.CheckboxSelectMultiple,

@@ -3,31 +3,22 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import access
 from tracker.assessment.forms import AssignmentForm, ExtensionForm
-from tracker.models import Assignment, Extension, TeachingGroup
-
-
-def _teaching_group(request: HttpRequest, pk: int) -> TeachingGroup:
-    group = access.get_group_for_user(request.user, pk)
-    if not access.teaches(request.user, group):
-        raise PermissionDenied("Only the group's teachers set assignments.")
-    return group
+from tracker.models import Assignment, Extension
 
 
 @require_http_methods(["GET", "POST"])
 @access.role_required("teacher")
 def assignments(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """List a group's assignments for a unit, add one, or adopt the unit's suggested plan."""
-    group = _teaching_group(request, pk)
-    unit = get_object_or_404(group.units.all(), pk=unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="teach")
     today = timezone.localdate()
     form = AssignmentForm(
         request.POST or None,
@@ -58,8 +49,7 @@ def assignments(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @access.role_required("teacher")
 def adopt_plan(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Create the unit's suggested assignments, three weeks apart, in one click."""
-    group = _teaching_group(request, pk)
-    unit = get_object_or_404(group.units.all(), pk=unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="teach")
     existing = set(group.assignments.filter(unit=unit).values_list("title", flat=True))
     issued = timezone.localdate()
     created = 0
@@ -91,9 +81,7 @@ def adopt_plan(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @access.role_required("teacher")
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
     """Give one learner a later deadline for an assignment."""
-    assignment = get_object_or_404(
-        Assignment.objects.filter(group__in=TeachingGroup.objects.taught_by(request.user)), pk=pk
-    )
+    assignment = access.get_assignment_for_teacher(request.user, pk)
     form = ExtensionForm(request.POST, group=assignment.group)
     if form.is_valid():
         Extension.objects.update_or_create(

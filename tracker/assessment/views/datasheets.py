@@ -4,11 +4,10 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_safe
@@ -23,16 +22,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 SESSION_KEY = "datasheet_import"
-
-
-def _group_and_unit(request: HttpRequest, pk: int, unit_pk: int):
-    group = access.get_group_for_user(request.user, pk)
-    if not access.teaches(request.user, group):
-        raise PermissionDenied("Only the group's teachers use data sheets.")
-    unit = get_object_or_404(
-        group.units.all(), pk=unit_pk, assessment_mode=Unit.Mode.CENTRE_ASSESSED
-    )
-    return group, unit
 
 
 def _pending_name(token: str) -> str:
@@ -55,7 +44,9 @@ def _pending_content(token: str) -> bytes | None:
 @login_required
 def download(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Send the group's data sheet for the unit, with today's statuses."""
-    group, unit = _group_and_unit(request, pk, unit_pk)
+    group, unit = access.get_group_unit_for_user(
+        request.user, pk, unit_pk, need="teach", mode=Unit.Mode.CENTRE_ASSESSED
+    )
     response = HttpResponse(build_datasheet(group, unit, request.user), content_type=XLSX)
     name = f"datasheet-{slugify(group.name)}-unit-{unit.number}-{timezone.localdate():%Y-%m-%d}"
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
@@ -66,7 +57,9 @@ def download(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @login_required
 def upload(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Import an edited data sheet: preview the differences, then apply all or nothing."""
-    group, unit = _group_and_unit(request, pk, unit_pk)
+    group, unit = access.get_group_unit_for_user(
+        request.user, pk, unit_pk, need="teach", mode=Unit.Mode.CENTRE_ASSESSED
+    )
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request, group, unit)
     form = DataSheetForm(request.POST or None, request.FILES or None)

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import Unit
 from tracker import access
+from tracker.assessment.forms import ExamMarkForm
 from tracker.assessment.progress import progress_for
 from tracker.models import (
     Enrolment,
@@ -21,8 +21,7 @@ from tracker.models import (
 @login_required
 def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Learners × criteria for a group and unit, editable in place from the keyboard."""
-    group = access.get_group_for_user(request.user, pk)
-    unit = get_object_or_404(group.units.select_related("suite"), pk=unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="view")
     enrolments = (
         Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("learner__group", "unit__suite")
@@ -64,33 +63,19 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @login_required
 def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Enter raw marks of an exam series for a group's learners on an examined unit."""
-    group = access.get_group_for_user(request.user, pk)
-    if not (access.teaches(request.user, group)):
-        raise PermissionDenied("Only the group's teachers enter exam marks.")
-    unit = get_object_or_404(group.units.all(), pk=unit_pk, assessment_mode=Unit.Mode.EXAMINED)
-    series = request.POST.get("series", "").strip()
-    kind = request.POST.get("kind", "mock")
-    if not series or kind not in ExamMark.Kind.values:
-        messages.error(request, "Name the series and say whether it is a mock or the OCR exam.")
-        return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+    group, unit = access.get_group_unit_for_user(
+        request.user, pk, unit_pk, need="teach", mode=Unit.Mode.EXAMINED
+    )
     enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
-    problems, saved = [], 0
-    entries = []
-    for enrolment in enrolments:
-        raw = request.POST.get(f"mark-{enrolment.pk}", "").strip()
-        if not raw:
-            continue
-        if not raw.isdigit() or int(raw) > unit.exam_max_mark:
-            problems.append(
-                f"{enrolment.learner.full_name}: '{raw}' is not a mark "
-                f"from 0 to {unit.exam_max_mark}"
-            )
-            continue
-        entries.append((enrolment, int(raw)))
-    if problems:
-        messages.error(request, "No marks saved. " + "; ".join(problems))
+    form = ExamMarkForm(request.POST, enrolments=enrolments, max_mark=unit.exam_max_mark)
+    if not form.is_valid():
+        if form.mark_problems() and not (form.has_error("series") or form.has_error("kind")):
+            messages.error(request, "No marks saved. " + "; ".join(form.mark_problems()))
+        else:
+            messages.error(request, "Name the series and say whether it is a mock or the OCR exam.")
         return redirect("grid", pk=group.pk, unit_pk=unit.pk)
-    for enrolment, value in entries:
+    series, kind, saved = form.cleaned_data["series"], form.cleaned_data["kind"], 0
+    for enrolment, value in form.cleaned_data["marks"]:
         ExamMark.objects.update_or_create(
             enrolment=enrolment,
             series=series,

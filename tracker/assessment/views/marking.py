@@ -6,13 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Min, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from criteria.models import BoundarySet, Criterion, TopicItem
+from criteria.models import BoundarySet
 from tracker import access
-from tracker.assessment.forms import DecisionForm, PredictionForm
+from tracker.assessment.forms import AuthoriseForm, DecisionForm, PredictionForm
 from tracker.assessment.progress import progress_for
 from tracker.assessment.services import (
     AssessmentError,
@@ -21,6 +21,7 @@ from tracker.assessment.services import (
     record_decision,
 )
 from tracker.evidence.items import annotate_items, evidence_by_item
+from tracker.lib.forms import valid_or_400
 from tracker.models import (
     Decision,
     DecisionChange,
@@ -133,13 +134,6 @@ def _duplicate_files(enrolment: Enrolment) -> dict[int, list[Evidence]]:
     return {pk: by_hash[digest] for pk, digest in own.items() if digest in by_hash}
 
 
-def _item_of(enrolment: Enrolment, key: str):
-    kind, pk = key.split(":")
-    if kind == "c":
-        return get_object_or_404(Criterion, pk=pk, unit=enrolment.unit)
-    return get_object_or_404(TopicItem, pk=pk, learning_outcome__unit=enrolment.unit)
-
-
 @require_POST
 @login_required
 def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
@@ -149,11 +143,11 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
         raise PermissionDenied("Only the learner's teachers record decisions.")
     form = DecisionForm(request.POST)
     form.fields["evidence"].choices = [(e.pk, e.pk) for e in enrolment.evidence.all()]
-    grid = request.POST.get("from") == "grid"
+    grid = form["from"].value() == "grid"
     error = None
     warnings: list[str] = []
     if form.is_valid():
-        item = _item_of(enrolment, form.cleaned_data["item"])
+        item = access.get_assessable_item(enrolment, form.cleaned_data["item"])
         decision = decision_for(enrolment, item)
         try:
             warnings = record_decision(
@@ -195,7 +189,7 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
             status=409 if error and "changed by" in error else 200,
         )
     annotate_items(progress, evidence_by_item(enrolment))
-    key = form.cleaned_data.get("item") if form.is_valid() else request.POST.get("item", "")
+    key = form.cleaned_data.get("item") if form.is_valid() else form["item"].value() or ""
     entry = next((e for e in progress.items if e.key == key), None)
     if entry is not None:
         entry.history = (
@@ -221,7 +215,8 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
 def authorise(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     """The unit's lead assessor authorises a resubmission (recorded, with who and when)."""
     enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
-    decision = get_object_or_404(enrolment.decisions.all(), pk=request.POST.get("decision") or 0)
+    data = valid_or_400(AuthoriseForm(request.POST))
+    decision = access.get_decision_of(enrolment, data["decision"])
     try:
         authorise_resubmission(decision, request.user)
     except AssessmentError as error:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -93,7 +93,7 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     centre = access.centre_for_admin(request.user)
     member = None
     if pk is not None:
-        member = get_object_or_404(User, pk=pk, staff_membership__centre=centre)
+        member = access.get_centre_staff(request.user, pk)
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         if member == request.user and not form.cleaned_data["is_centre_admin"]:
@@ -125,7 +125,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Create a group, or change its name, units, teachers and internal verifiers."""
     centre = access.centre_for_admin(request.user)
-    group = get_object_or_404(TeachingGroup, pk=pk, centre=centre) if pk else None
+    group = access.get_centre_group(request.user, pk) if pk else None
     initial = {} if group else {"academic_year": _current_year(centre)}
     form = GroupForm(request.POST or None, instance=group, centre=centre, initial=initial)
     if request.method == "POST" and form.is_valid():

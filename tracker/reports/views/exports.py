@@ -4,15 +4,16 @@ import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
-from criteria.models import Unit
 from tracker import access
+from tracker.lib.forms import valid_or_400
 from tracker.models import ExportJob
 from tracker.reports.exports import centre_scope, group_scope, write_workbook
+from tracker.reports.forms import CentreExportForm, GradesQueryForm
 from tracker.reports.tasks import build_centre_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,11 +23,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def grades_workbook(request: HttpRequest) -> FileResponse:
     """Send the grades workbook for a group (?group=) or the whole centre, optionally a unit."""
-    unit = None
-    if request.GET.get("unit", "").isdigit():
-        unit = get_object_or_404(Unit, pk=request.GET["unit"])
-    if request.GET.get("group", "").isdigit():
-        group = access.get_group_for_user(request.user, int(request.GET["group"]))
+    query = valid_or_400(GradesQueryForm(request.GET))
+    unit = access.get_catalogue_unit(query["unit"]) if query["unit"] else None
+    if query["group"]:
+        group = access.get_group_for_user(request.user, query["group"])
         scope = group_scope(group, unit)
     else:
         scope = centre_scope(access.centre_for_admin(request.user), unit)
@@ -43,24 +43,18 @@ def grades_workbook(request: HttpRequest) -> FileResponse:
 def start_centre_export(request: HttpRequest) -> HttpResponse:
     """Queue a whole-centre export; its page shows the progress and then the file."""
     centre = access.centre_for_admin(request.user)
-    unit = None
-    if request.POST.get("unit", "").isdigit():
-        unit = get_object_or_404(Unit, pk=request.POST["unit"])
+    data = valid_or_400(CentreExportForm(request.POST))
+    unit = access.get_catalogue_unit(data["unit"]) if data["unit"] else None
     job = ExportJob.objects.create(centre=centre, unit=unit, requested_by=request.user)
     build_centre_export.enqueue(job.pk)
     return redirect("export_job", pk=job.pk)
-
-
-def _job_for(request: HttpRequest, pk: int) -> ExportJob:
-    centre = access.centre_for_admin(request.user)
-    return get_object_or_404(ExportJob.objects.filter(centre=centre), pk=pk)
 
 
 @require_safe
 @access.role_required("centre_admin")
 def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress of a background export (the page refreshes itself until it is ready)."""
-    job = _job_for(request, pk)
+    job = access.get_export_job_for_admin(request.user, pk)
     template = (
         "tracker/reports/_export_job.html"
         if request.headers.get("HX-Request")
@@ -73,7 +67,7 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
 @access.role_required("centre_admin")
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     """Send a finished export's file; a job that failed or is still running has none."""
-    job = _job_for(request, pk)
+    job = access.get_export_job_for_admin(request.user, pk)
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("This export is not ready.")
     try:

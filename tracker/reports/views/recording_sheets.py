@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
@@ -32,7 +32,6 @@ def learner_sheet(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpRespo
     enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
     if enrolment.learner.user_id == request.user.pk:
         raise access.PermissionDenied("Unit Recording Sheets are for staff.")
-    enrolment = _enrolments().get(pk=enrolment.pk)
     name = f"urs-unit-{enrolment.unit.number}-{enrolment.learner.candidate_number}"
     return _respond(request, recording_sheets([enrolment]), name)
 
@@ -41,8 +40,7 @@ def learner_sheet(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpRespo
 @login_required
 def group_sheets(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Every learner's Unit Recording Sheet for a group and unit, in one document."""
-    group = access.get_group_for_user(request.user, pk)
-    unit = get_object_or_404(group.units.all(), pk=unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="view")
     enrolments = list(
         _enrolments()
         .filter(learner__group=group, unit=unit, academic_year=group.academic_year)

@@ -7,30 +7,22 @@ an index of evidence files, and the files themselves under safe names.
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from tracker import access
 from tracker.lib.zipstream import safe_name, zip_stream
-from tracker.models import Enrolment, Evidence, TeachingGroup
+from tracker.models import Enrolment, Evidence
 from tracker.reports.recording_sheets import recording_sheets, sheets_workbook
 from tracker.verification.sampling import propose_sample
-
-
-def _group_unit(request: HttpRequest, pk: int, unit_pk: int):
-    centre = access.centre_for_admin(request.user)
-    group = get_object_or_404(
-        TeachingGroup.objects.select_related("academic_year"), pk=pk, centre=centre
-    )
-    return group, get_object_or_404(group.units.all(), pk=unit_pk)
 
 
 @require_safe
 @login_required
 def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """The proposed moderation sample of a group and unit, with why each learner is in it."""
-    group, unit = _group_unit(request, pk, unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="admin")
     sample, rest, _ = propose_sample(group, unit)
     return render(
         request,
@@ -43,7 +35,7 @@ def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @login_required
 def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResponse:
     """The sample for the moderator: recording sheets, an evidence index, the evidence."""
-    group, unit = _group_unit(request, pk, unit_pk)
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="admin")
     sample, _, _ = propose_sample(group, unit)
     enrolments = [entry.progress.enrolment for entry in sample]
     sheets = recording_sheets(

@@ -1,0 +1,66 @@
+"""Form fields for record ids, and the 400 answer to a form no page of the site would send."""
+
+from django import forms
+from django.core.exceptions import BadRequest
+
+# The largest primary key any supported database stores (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A record id: a whole number from 1 (the record itself is looked up through access)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdListField(forms.Field):
+    """Several record ids (a multi-valued field such as checked criteria)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Enter record ids only."}
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        ids = []
+        for item in value:
+            text = str(item).strip()
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(int(text))
+        return ids
+
+
+class IdsModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several records chosen from a queryset; an id no database could hold is refused as
+    an invalid choice before it reaches the query (SQLite cannot even compare with it)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and text.isascii() and abs(int(text)) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text},
+                )
+        return super()._check_values(value)
+
+
+def form_errors(form: forms.BaseForm) -> str:
+    """Return a form's errors as one sentence for a message."""
+    return "; ".join(" ".join(errors) for errors in form.errors.values())
+
+
+def valid_or_400(form: forms.BaseForm) -> dict:
+    """Return the form's cleaned data, or answer 400: the site's pages never send such data."""
+    if not form.is_valid():
+        raise BadRequest(form_errors(form))
+    return form.cleaned_data

@@ -241,3 +241,89 @@ def test_post_access(name, role, cast, client_for):
 def test_only_django_staff_reach_the_admin_site(role, cast, client_for):
     response = client_for(role).get("/admin/")
     assert response.status_code == 302
+
+
+# A second centre on the same instance: its people must reach nothing of the first.
+ELSEWHERE_ROLES = ["learner", "teacher", "iv", "admin"]
+# Pages anyone may see whatever their centre (the catalogue, signing in and out).
+NOT_CENTRE_DATA = {
+    "criteria:unit_list",
+    "criteria:unit",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+@pytest.fixture
+def elsewhere(cast):
+    """Staff and a learner of another centre, with a group of their own on both units."""
+    from tests.conftest import make_learner, make_staff
+    from tracker.models import AcademicYear, Centre, TeachingGroup
+
+    centre = Centre.objects.create(name="Far Away College", ocr_number="67890")
+    year = AcademicYear.objects.create(
+        centre=centre,
+        name="2026/27",
+        starts_on=cast.year.starts_on,
+        ends_on=cast.year.ends_on,
+        is_current=True,
+    )
+    group = TeachingGroup.objects.create(centre=centre, academic_year=year, name="Far 13")
+    group.units.add(cast.unit6, cast.unit30)
+    people = {
+        "teacher": make_staff(centre, "far_teacher", is_teacher=True),
+        "iv": make_staff(centre, "far_iv", is_internal_verifier=True),
+        "admin": make_staff(centre, "far_admin", is_centre_admin=True),
+        "learner": make_learner(centre, group, "0001", "Fay", "Faraway").user,
+    }
+    group.teachers.add(people["teacher"])
+    group.internal_verifiers.add(people["iv"])
+    return people
+
+
+def _first_centre_names(cast) -> list[str]:
+    return [cast.learner.full_name, cast.other_learner.full_name, "handout.pdf", "Test College"]
+
+
+@pytest.mark.parametrize("role", ELSEWHERE_ROLES)
+@pytest.mark.parametrize("name", sorted(set(GET_MATRIX) - NOT_CENTRE_DATA))
+def test_another_centre_reaches_nothing_by_get(name, role, cast, elsewhere):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(elsewhere[role])
+    kwargs, _ = GET_MATRIX[name]
+    arguments = kwargs(cast)
+    response = client.get(reverse(name, kwargs=arguments))
+    if arguments:  # a record of the first centre: never shown
+        assert response.status_code in (403, 404, 405), (name, role, response.status_code)
+    else:  # the visitor's own pages: nothing of the first centre on them
+        assert response.status_code in (200, 302, 403, 405), (name, role, response.status_code)
+        if response.status_code == 200 and not getattr(response, "streaming", False):
+            html = response.content.decode()
+            for text in _first_centre_names(cast):
+                assert text not in html, (name, role, text)
+
+
+@pytest.mark.parametrize("role", ELSEWHERE_ROLES)
+@pytest.mark.parametrize("name", sorted(POST_MATRIX))
+def test_another_centre_changes_nothing_by_post(name, role, cast, elsewhere):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(elsewhere[role])
+    kwargs, data, _ = POST_MATRIX[name]
+    arguments = kwargs(cast)
+    response = client.post(reverse(name, kwargs=arguments), data(cast))
+    # A record of the first centre is out of reach; a route on the visitor's own centre
+    # (the import confirmation) may send them back to their own page.
+    allowed = (400, 403, 404) if arguments else (302, 400, 403, 404)
+    assert response.status_code in allowed, (name, role, response.status_code)

@@ -256,3 +256,44 @@ def test_teacher_adds_a_witness_testimony(cast, client_for):
     assert Decision.objects.get(criterion__code="P10", enrolment=cast.enrolment).status == (
         Status.SUBMITTED
     )
+
+
+def _same_file_as_the_cast(learner, unit, name: str) -> Evidence:
+    evidence = submit_evidence(
+        learner.enrolments.get(unit=unit),
+        learner.user,
+        [Claim(unit.criteria.get(code="P1"))],
+        upload=SimpleUploadedFile(name, PDF),
+        original_name=name,
+        sha256="0" * 64,  # the cast's evidence
+        declared=True,
+    )
+    return evidence
+
+
+def test_the_same_file_warning_names_only_learners_the_viewer_may_see(cast, client_for):
+    """Another centre on the instance is never looked at; a learner of the same centre whom
+    the teacher does not teach is counted, not named."""
+    from tests.conftest import make_learner
+    from tracker.models import AcademicYear, Centre, TeachingGroup
+
+    elsewhere = Centre.objects.create(name="Other College", ocr_number="54321")
+    year = AcademicYear.objects.create(
+        centre=elsewhere, name="2026/27", starts_on=cast.year.starts_on, ends_on=cast.year.ends_on
+    )
+    group = TeachingGroup.objects.create(centre=elsewhere, academic_year=year, name="13X")
+    group.units.add(cast.unit30)
+    stranger = make_learner(elsewhere, group, "0009", "Sam", "Stranger")
+    _same_file_as_the_cast(stranger, cast.unit30, "stranger.pdf")
+    _same_file_as_the_cast(cast.other_learner, cast.unit30, "neighbour.pdf")
+
+    page = client_for("teacher").get(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk]))
+    html = page.content.decode()
+    assert "Stranger" not in html and "stranger.pdf" not in html
+    assert cast.other_learner.last_name not in html and "neighbour.pdf" not in html
+    assert "Same file as submitted by 1 other learner in your centre" in html
+
+    admin = client_for("admin").get(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk]))
+    html = admin.content.decode()
+    assert f"Same file as submitted by {cast.other_learner.full_name}" in html
+    assert "Stranger" not in html

@@ -20,13 +20,13 @@ from tracker.assessment.services import (
     decision_for,
     record_decision,
 )
+from tracker.evidence.authenticity import same_files
 from tracker.evidence.items import annotate_items, evidence_by_item
 from tracker.lib.forms import valid_or_400
 from tracker.models import (
     Decision,
     DecisionChange,
     Enrolment,
-    Evidence,
     LeadAssessor,
     Prediction,
 )
@@ -97,7 +97,7 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     for entry in progress.items:
         entry.history = histories.get(entry.decision.pk, []) if entry.decision else []
         entry.revision = entry.decision.revision if entry.decision else 0
-    duplicates = _duplicate_files(enrolment)
+    duplicates = same_files(enrolment, request.user)
     is_lead = LeadAssessor.objects.filter(
         centre_id=enrolment.learner.centre_id, unit_id=enrolment.unit_id, user=request.user
     ).exists()
@@ -116,22 +116,6 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
         else [],
     }
     return render(request, "tracker/assessment/mark.html", context)
-
-
-def _duplicate_files(enrolment: Enrolment) -> dict[int, list[Evidence]]:
-    """Return, per evidence, the same file handed in by other learners (an authenticity flag)."""
-    own = {e.pk: e.sha256 for e in enrolment.evidence.exclude(sha256="")}
-    if not own:
-        return {}
-    others = (
-        Evidence.objects.filter(sha256__in=set(own.values()))
-        .exclude(enrolment__learner=enrolment.learner)
-        .select_related("enrolment__learner")
-    )
-    by_hash: dict[str, list[Evidence]] = {}
-    for other in others:
-        by_hash.setdefault(other.sha256, []).append(other)
-    return {pk: by_hash[digest] for pk, digest in own.items() if digest in by_hash}
 
 
 @require_POST

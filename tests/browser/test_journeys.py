@@ -200,7 +200,7 @@ def test_admin_imports_learners_after_fixing_an_error_and_prints_a_recording_she
     admin.sign_in("admin")
     admin.shot("home")
     page = admin.page
-    header = "Candidate No,Forename,Legal Surname,Email,Reg Group,Unit,Target Grade\n"
+    header = "Candidate No,Forename,Legal Surname,Email,Teaching Group,Unit,Target Grade\n"
     bad = tmp_path / "learners.csv"
     bad.write_text(
         header + "0201,Hannah,Baker,hb@example.org,13A,30,M\n0202,Ian,,ib@example.org,13A,30,Z\n"

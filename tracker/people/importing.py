@@ -4,20 +4,30 @@ The whole file is read and checked before anything is written. The plan lists th
 add, to update and in error (each error naming its row, column and reason); applying it runs
 in one transaction, so a file either imports completely or changes nothing. Importing the
 same file twice changes nothing the second time, and nobody is ever deleted.
+
+The preview and the import run the same checks (``build_plan``), so a file the preview calls
+valid imports as previewed. Email addresses identify accounts (sign-in matches them without
+regard to letter case), so a clash within the file or with another account is an error. A
+registration, form or tutor group is pastoral: it is never read as the teaching group, and
+moving existing learners between teaching groups happens only when asked (``move_groups``).
+Text is cleaned of control characters on the way in, and the preview says so.
 """
 
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from criteria.grading import Grade, GradingError
 from criteria.models import Unit
+from tracker.lib.text import clean_line
 from tracker.models import (
     AcademicYear,
     Centre,
@@ -59,16 +69,7 @@ ALIASES = {
         "lastname",
     ],
     "email": ["email", "e mail", "email address", "school email", "student email", "pupil email"],
-    "group": [
-        "group",
-        "reg group",
-        "registration group",
-        "teaching group",
-        "class",
-        "form",
-        "reg",
-        "tutor group",
-    ],
+    "group": ["teaching group", "group", "class", "teaching class", "teaching set", "class group"],
     "unit": ["unit", "unit number", "unit no"],
     "target_grade": ["target grade", "target", "minimum target grade", "mtg", "min target"],
     "uln": ["uln", "unique learner number"],
@@ -80,13 +81,26 @@ ALIASES = {
         "ks4 average",
     ],
 }
-REQUIRED = ["candidate_number", "first_name", "last_name", "email", "group"]
+# Pastoral groups: never the teaching group (learners would move into teacherless groups).
+PASTORAL = {
+    "reg group",
+    "registration group",
+    "reg",
+    "reg form",
+    "registration form",
+    "form",
+    "form group",
+    "tutor group",
+    "tutor",
+    "house",
+}
+REQUIRED = ["candidate_number", "first_name", "last_name", "email"]
 LABELS = {
     "candidate_number": "Candidate number",
     "first_name": "First name",
     "last_name": "Last name",
     "email": "Email",
-    "group": "Group",
+    "group": "Teaching group",
     "unit": "Unit",
     "target_grade": "Target grade",
     "uln": "ULN",
@@ -94,6 +108,7 @@ LABELS = {
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 20000
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 class ImportFileError(Exception):
@@ -119,12 +134,28 @@ class LearnerRow:
     first_name: str
     last_name: str
     email: str
-    group: str
+    group: str  # the teaching group the file names ('' when it names none)
     uln: str = ""
     average_gcse: Decimal | None = None
     targets: dict[int, str] = field(default_factory=dict)  # unit number -> grade ('' = none)
     action: str = "add"  # add, update, unchanged
     changes: list[str] = field(default_factory=list)
+    set_group: bool = False  # whether importing puts the learner into `group`
+    kept_group_id: int | None = None  # the group an existing learner stays in
+
+
+@dataclass
+class GroupMove:
+    """An existing learner whom the file places in another teaching group."""
+
+    row: int
+    candidate_number: str
+    name: str
+    from_group: str
+    to_group: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.candidate_number}): {self.from_group} → {self.to_group}"
 
 
 @dataclass
@@ -135,6 +166,10 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     new_groups: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
+    cleaned: list[RowError] = field(default_factory=list)  # values changed by cleaning
+    moves: list[GroupMove] = field(default_factory=list)  # offered, made only if move_groups
+    move_groups: bool = False
 
     @property
     def to_add(self) -> list[LearnerRow]:
@@ -159,7 +194,7 @@ class ImportPlan:
 
 
 def _normalise_header(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", clean_line(text).lower()).split())
 
 
 def match_headers(headers: list[str]) -> tuple[dict[str, int], list[RowError]]:
@@ -184,11 +219,54 @@ def match_headers(headers: list[str]) -> tuple[dict[str, int], list[RowError]]:
     return found, errors
 
 
+def unused_columns(headers: list[str], columns: dict[str, int]) -> list[str]:
+    """Describe each header the importer does not read (pastoral groups say why)."""
+    used = set(columns.values())
+    unused = []
+    for index, header in enumerate(headers):
+        if index in used:
+            continue
+        text = clean_line(header or "") or f"column {index + 1} (no header)"
+        if _normalise_header(text) in PASTORAL:
+            text += " (a pastoral group, not a teaching group)"
+        unused.append(text)
+    return unused
+
+
 def read_table(content: bytes, filename: str) -> list[list[str]]:
-    """Return the rows of a CSV or XLSX file as lists of stripped strings."""
+    """Return the rows of a CSV or XLSX file as lists of stripped strings.
+
+    A file over MAX_FILE_BYTES, or with more than MAX_ROWS rows after the header, is refused
+    without being read to the end.
+    """
+    if len(content) > MAX_FILE_BYTES:
+        raise ImportFileError(
+            f"The file is over {MAX_FILE_BYTES // (1024 * 1024)} MB: split it or remove columns."
+        )
     if filename.lower().endswith(".xlsx"):
         return _read_xlsx(content)
     return _read_csv(content)
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        f"This file has more than {MAX_ROWS} rows of learners, the most one import takes: "
+        "split it into smaller files (or delete empty rows below the data) and import each."
+    )
+
+
+def _take_rows(rows) -> list[list[str]]:
+    """Collect rows, refusing as soon as there are more than MAX_ROWS below the header."""
+    taken = []
+    filled = 0
+    for row in rows:
+        if any(row):
+            filled += 1
+        taken.append(row)
+        # A header and MAX_ROWS learners; many empty rows (formatted to the sheet's end) too.
+        if filled > MAX_ROWS + 1 or len(taken) > 2 * MAX_ROWS + 100:
+            raise _too_many_rows()
+    return taken
 
 
 def _decode(content: bytes) -> str:
@@ -213,7 +291,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[cell.strip() for cell in row] for row in reader]
+    return _take_rows([cell.strip() for cell in row] for row in reader)
 
 
 def _cell_text(value) -> str:
@@ -234,29 +312,44 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
             f"The Excel file cannot be opened ({error.__class__.__name__})."
         ) from None
     try:
+        if not workbook.worksheets:
+            raise ImportFileError("The Excel file has no worksheet.")
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        declared = sheet.max_row  # from the sheet's <dimension>, None when not declared
+        if declared is not None and declared > 2 * MAX_ROWS + 100:
+            raise _too_many_rows()
+        return _take_rows(
+            [_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)
+        )
     finally:
         workbook.close()
 
 
-def build_plan(rows: list[list[str]], centre: Centre, year: AcademicYear) -> ImportPlan:
-    """Validate every row and return what importing them would do."""
-    plan = ImportPlan(centre=centre, year=year)
+def build_plan(
+    rows: list[list[str]], centre: Centre, year: AcademicYear, *, move_groups: bool = False
+) -> ImportPlan:
+    """Validate every row and return what importing them would do.
+
+    With ``move_groups`` existing learners whom the file places in another teaching group
+    are moved; without it they keep their groups (the moves are still listed in
+    ``plan.moves`` so the preview can offer them).
+    """
+    plan = ImportPlan(centre=centre, year=year, move_groups=move_groups)
     rows = [row for row in rows if any(cell for cell in row)]
     if not rows:
         raise ImportFileError("The file is empty: it needs a header row and a row per learner.")
     if len(rows) > MAX_ROWS + 1:
-        raise ImportFileError(f"The file has {len(rows) - 1} rows; the limit is {MAX_ROWS}.")
+        raise _too_many_rows()
     columns, header_errors = match_headers(rows[0])
     plan.columns = [LABELS[name] for name in columns]
+    plan.unused_columns = unused_columns(rows[0], columns)
     if header_errors:
         plan.errors = header_errors
         return plan
     units = {unit.number: unit for unit in Unit.objects.all()}
     by_candidate: dict[str, LearnerRow] = {}
     for number, cells in enumerate(rows[1:], start=2):
-        record = _parse_row(number, cells, columns, units, plan.errors)
+        record = _parse_row(number, cells, columns, units, plan)
         if record is None:
             continue
         existing = by_candidate.get(record.candidate_number)
@@ -265,14 +358,27 @@ def build_plan(rows: list[list[str]], centre: Centre, year: AcademicYear) -> Imp
             continue
         _merge_duplicate(existing, record, plan.errors)
     plan.learners = list(by_candidate.values())
-    _compare_with_database(plan)
+    _compare_with_database(plan, has_group_column="group" in columns)
+    plan.errors.sort(key=lambda error: error.row)
     return plan
 
 
-def _parse_row(number, cells, columns, units, errors) -> LearnerRow | None:
+def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | None:
+    errors = plan.errors
+    values: dict[str, str] = {}
+    for name, index in columns.items():
+        raw = cells[index].strip() if index < len(cells) else ""
+        value = clean_line(raw)
+        controls = sum(1 for char in raw if unicodedata.category(char) == "Cc")
+        if controls:
+            what = "a control character" if controls == 1 else f"{controls} control characters"
+            plan.cleaned.append(
+                RowError(number, LABELS[name], f"cleaned: removed {what} from the {_noun(name)}")
+            )
+        values[name] = value
+
     def cell(name: str) -> str:
-        index = columns.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return values.get(name, "")
 
     before = len(errors)
 
@@ -289,7 +395,7 @@ def _parse_row(number, cells, columns, units, errors) -> LearnerRow | None:
         candidate = candidate.zfill(4)  # spreadsheets drop leading zeros: 42 means 0042
     if not re.fullmatch(r"\d{4}", candidate):
         fail("candidate_number", f"'{candidate}' is not a 4-digit candidate number")
-    for name in ("first_name", "last_name", "group"):
+    for name in ("first_name", "last_name"):
         if not cell(name):
             fail(name, "empty")
     email = cell("email").lower()
@@ -298,13 +404,20 @@ def _parse_row(number, cells, columns, units, errors) -> LearnerRow | None:
             validate_email(email)
         except ValidationError:
             fail("email", f"'{email}' is not an email address")
+        else:
+            if len(email) > User._meta.get_field("email").max_length:
+                fail("email", "longer than an email address can be")
     uln = cell("uln")
     if uln and not re.fullmatch(r"\d{10}", uln):
         fail("uln", f"'{uln}' is not a 10-digit ULN")
+    for name in ("first_name", "last_name"):
+        limit = Learner._meta.get_field(name).max_length
+        if len(cell(name)) > limit:
+            fail(name, f"longer than {limit} characters")
     gcse = None
     if cell("average_gcse"):
         try:
-            gcse = Decimal(cell("average_gcse"))
+            gcse = Decimal(cell("average_gcse")).quantize(Decimal("0.01"))  # as it is stored
         except InvalidOperation:
             gcse = None
         if gcse is None or not Decimal(0) <= gcse <= Decimal(9):
@@ -346,6 +459,10 @@ def _parse_row(number, cells, columns, units, errors) -> LearnerRow | None:
     )
 
 
+def _noun(name: str) -> str:
+    return {"last_name": "surname", "first_name": "first name"}.get(name, LABELS[name].lower())
+
+
 def _merge_duplicate(first: LearnerRow, again: LearnerRow, errors: list[RowError]) -> None:
     """Fold a further row of the same learner (another unit) into the first, or refuse it."""
     for name in ("first_name", "last_name", "email", "group", "uln", "average_gcse"):
@@ -371,32 +488,35 @@ def _merge_duplicate(first: LearnerRow, again: LearnerRow, errors: list[RowError
     first.targets.update(again.targets)
 
 
-def _compare_with_database(plan: ImportPlan) -> None:
+def _compare_with_database(plan: ImportPlan, *, has_group_column: bool) -> None:
     numbers = [row.candidate_number for row in plan.learners]
     existing = {
         learner.candidate_number: learner
         for learner in Learner.objects.filter(centre=plan.centre, candidate_number__in=numbers)
-        .select_related("group")
+        .select_related("group", "user")
         .prefetch_related("enrolments__unit")
     }
+    _check_emails(plan, existing)
     groups = set(
         TeachingGroup.objects.filter(centre=plan.centre, academic_year=plan.year).values_list(
             "name", flat=True
         )
     )
-    plan.new_groups = sorted({row.group for row in plan.learners} - groups)
-    emails = {row.email for row in plan.learners if row.email}
-    taken = dict(
-        User.objects.filter(email__in=emails).values_list("email", "learner__candidate_number")
-    )
     for row in plan.learners:
-        owner = taken.get(row.email, row.candidate_number) if row.email else row.candidate_number
-        if owner != row.candidate_number:
-            plan.errors.append(
-                RowError(row.row, "Email", f"'{row.email}' already belongs to another account")
-            )
         learner = existing.get(row.candidate_number)
         if learner is None:
+            row.action, row.set_group = "add", True
+            if not row.group:
+                plan.errors.append(
+                    RowError(
+                        row.row,
+                        LABELS["group"],
+                        "empty: a new learner needs a teaching group"
+                        if has_group_column
+                        else 'a new learner needs a teaching group: add a "Teaching group" '
+                        "column to the file (a registration, form or tutor group is not one)",
+                    )
+                )
             continue
         changes = []
         for name in ("first_name", "last_name", "email", "uln"):
@@ -404,10 +524,35 @@ def _compare_with_database(plan: ImportPlan) -> None:
                 changes.append(
                     f"{LABELS[name]}: {getattr(learner, name) or '—'} → {getattr(row, name)}"
                 )
+        account = learner.user
+        if (
+            account is not None
+            and row.email
+            and account.email != row.email
+            and not any(change.startswith("Email:") for change in changes)
+        ):
+            changes.append(f"Account email: {account.email or '—'} → {row.email}")
         if row.average_gcse is not None and row.average_gcse != learner.average_gcse:
             changes.append(f"Average GCSE: {learner.average_gcse or '—'} → {row.average_gcse}")
-        if learner.group is None or learner.group.name != row.group:
-            changes.append(f"Group: {learner.group or '—'} → {row.group}")
+        current = learner.group
+        if row.group and current is None:
+            row.set_group = True
+            changes.append(f"{LABELS['group']}: — → {row.group}")
+        elif row.group and current.name != row.group:
+            plan.moves.append(
+                GroupMove(
+                    row.row,
+                    row.candidate_number,
+                    f"{learner.first_name} {learner.last_name}",
+                    current.name,
+                    row.group,
+                )
+            )
+            if plan.move_groups:
+                row.set_group = True
+                changes.append(f"{LABELS['group']}: {current.name} → {row.group}")
+        if not row.set_group:
+            row.kept_group_id = learner.group_id
         enrolled = {
             e.unit.number: e.target_grade
             for e in learner.enrolments.all()
@@ -422,6 +567,82 @@ def _compare_with_database(plan: ImportPlan) -> None:
                 )
         row.action = "update" if changes else "unchanged"
         row.changes = changes
+    wanted = {row.group for row in plan.learners if row.set_group and row.group}
+    plan.new_groups = sorted(wanted - groups)
+
+
+def _check_emails(plan: ImportPlan, existing: dict[str, Learner]) -> None:
+    """Refuse an email another row or another account would share (letter case ignored).
+
+    An address held by an existing learner whose row in this file gives them another address
+    is free for someone else in the same file: they give it up when the file is imported.
+    """
+    first_row: dict[str, LearnerRow] = {}
+    for row in plan.learners:
+        if not row.email:
+            continue
+        if row.email in first_row:
+            other = first_row[row.email]
+            plan.errors.append(
+                RowError(
+                    row.row,
+                    LABELS["email"],
+                    f"'{row.email}' is also the email of row {other.row} "
+                    f"(candidate {other.candidate_number}): each learner needs their own",
+                )
+            )
+        else:
+            first_row[row.email] = row
+    if not first_row:
+        return
+    emails = set(first_row)
+    # Who holds each address now: accounts by user id, learners without an account by id.
+    holders: dict[str, set[tuple[str, int]]] = {}
+    for pk, email in (
+        User.objects.annotate(lower=Lower("email"))
+        .filter(lower__in=emails)
+        .values_list("pk", "lower")
+    ):
+        holders.setdefault(email, set()).add(("user", pk))
+    centre_learners = {}
+    for learner in Learner.objects.annotate(lower=Lower("email")).filter(
+        centre=plan.centre, lower__in=emails
+    ):
+        holder = ("user", learner.user_id) if learner.user_id else ("learner", learner.pk)
+        holders.setdefault(learner.email.lower(), set()).add(holder)
+        centre_learners[holder] = learner.candidate_number
+    # The keys of each learner in the file, and the addresses they give up.
+    own: dict[str, set[tuple[str, int]]] = {}
+    freed: set[tuple[tuple[str, int], str]] = set()
+    for row in plan.learners:
+        learner = existing.get(row.candidate_number)
+        if learner is None:
+            continue
+        keys = {("learner", learner.pk)} | (
+            {("user", learner.user_id)} if learner.user_id else set()
+        )
+        own[row.candidate_number] = keys
+        if row.email:
+            old = {learner.email.lower()} | (
+                {learner.user.email.lower()} if learner.user else set()
+            )
+            for address in old - {row.email}:
+                freed.update((key, address) for key in keys)
+    for email, row in first_row.items():
+        others = {
+            holder
+            for holder in holders.get(email, set())
+            if holder not in own.get(row.candidate_number, set()) and (holder, email) not in freed
+        }
+        if not others:
+            continue
+        numbers = sorted(centre_learners[h] for h in others if h in centre_learners)
+        whose = f" (candidate {', '.join(numbers)})" if numbers else ""
+        plan.errors.append(
+            RowError(
+                row.row, LABELS["email"], f"'{email}' already belongs to another account{whose}"
+            )
+        )
 
 
 def apply_plan(plan: ImportPlan, user: User | None) -> dict[str, int]:
@@ -438,13 +659,21 @@ def apply_plan(plan: ImportPlan, user: User | None) -> dict[str, int]:
             groups[name] = TeachingGroup.objects.create(
                 centre=plan.centre, academic_year=plan.year, name=name
             )
-        wanted_units: dict[str, set[int]] = {}
+        by_name: dict[str, set[int]] = {}
+        by_pk: dict[int, set[int]] = {}
         for row in plan.learners:
-            wanted_units.setdefault(row.group, set()).update(row.targets)
-        for name, numbers in wanted_units.items():
-            groups[name].units.add(*(units[number] for number in numbers))
-        added = _add_learners(plan, groups, units, user)
-        updated = _update_learners(plan, groups, units, user)
+            if row.set_group:
+                by_name.setdefault(row.group, set()).update(row.targets)
+            elif row.kept_group_id is not None:
+                by_pk.setdefault(row.kept_group_id, set()).update(row.targets)
+        for name, numbers in by_name.items():
+            if numbers:
+                groups[name].units.add(*(units[number] for number in numbers))
+        for group in TeachingGroup.objects.filter(pk__in=[pk for pk, n in by_pk.items() if n]):
+            group.units.add(*(units[number] for number in by_pk[group.pk]))
+        usernames = _Usernames(plan)
+        updated = _update_learners(plan, groups, units, user, usernames)
+        added = _add_learners(plan, groups, units, user, usernames)
     return {
         "added": added,
         "updated": updated,
@@ -453,22 +682,67 @@ def apply_plan(plan: ImportPlan, user: User | None) -> dict[str, int]:
     }
 
 
-def _account_for(row: LearnerRow, centre: Centre) -> User:
-    account = User(
-        username=row.email or f"{centre.ocr_number}-{row.candidate_number}",
-        first_name=row.first_name,
-        last_name=row.last_name,
-        email=row.email,
-    )
-    account.set_unusable_password()
-    return account
+class _Usernames:
+    """Give each new or renamed account a username nobody holds (letter case ignored).
+
+    A learner's username is their email when it is free, else the centre number and their
+    candidate number. Only names nobody holds before the import are handed out, so the order
+    in which accounts are saved can never hit the unique check on usernames.
+    """
+
+    def __init__(self, plan: ImportPlan):
+        self.prefix = plan.centre.ocr_number
+        wanted = set()
+        for row in plan.learners:
+            if row.email:
+                wanted.add(row.email)
+            wanted.add(f"{self.prefix}-{row.candidate_number}".lower())
+        self.asked = wanted
+        self.taken = set(
+            User.objects.annotate(lower=Lower("username"))
+            .filter(lower__in=wanted)
+            .values_list("lower", flat=True)
+        )
+
+    def _free(self, name: str) -> bool:
+        lower = name.lower()
+        if lower in self.taken:
+            return False
+        if lower in self.asked:
+            return True
+        self.asked.add(lower)
+        if User.objects.filter(username__iexact=name).exists():
+            self.taken.add(lower)
+            return False
+        return True
+
+    def claim(self, row: LearnerRow) -> str:
+        choices = [row.email] if row.email else []
+        choices.append(f"{self.prefix}-{row.candidate_number}")
+        choices += (f"{self.prefix}-{row.candidate_number}-{n}" for n in range(2, 1000))
+        limit = User._meta.get_field("username").max_length
+        for name in choices:
+            if len(name) <= limit and self._free(name):
+                self.taken.add(name.lower())
+                return name
+        raise RuntimeError(f"No free username for candidate {row.candidate_number}")
 
 
-def _add_learners(plan: ImportPlan, groups, units, user) -> int:
+def _add_learners(plan: ImportPlan, groups, units, user, usernames: _Usernames) -> int:
     rows = plan.to_add
     if not rows:
         return 0
-    accounts = User.objects.bulk_create(_account_for(row, plan.centre) for row in rows)
+    accounts = []
+    for row in rows:
+        account = User(
+            username=usernames.claim(row),
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+        )
+        account.set_unusable_password()
+        accounts.append(account)
+    accounts = User.objects.bulk_create(accounts)
     learners = Learner.objects.bulk_create(
         Learner(
             centre=plan.centre,
@@ -487,7 +761,7 @@ def _add_learners(plan: ImportPlan, groups, units, user) -> int:
     return len(rows)
 
 
-def _update_learners(plan: ImportPlan, groups, units, user) -> int:
+def _update_learners(plan: ImportPlan, groups, units, user, usernames: _Usernames) -> int:
     rows = plan.to_update
     if not rows:
         return 0
@@ -500,22 +774,34 @@ def _update_learners(plan: ImportPlan, groups, units, user) -> int:
     pairs = []
     for row in rows:
         learner = learners[row.candidate_number]
+        old_email = learner.email
         for name in ("first_name", "last_name", "email", "uln"):
             if getattr(row, name):
                 setattr(learner, name, getattr(row, name))
         if row.average_gcse is not None:
             learner.average_gcse = row.average_gcse
-        learner.group = groups[row.group]
+        if row.set_group:
+            learner.group = groups[row.group]
         learner.save()
-        if learner.user and (
-            learner.user.email != learner.email
-            or learner.user.first_name != learner.first_name
-            or learner.user.last_name != learner.last_name
+        account = learner.user
+        if account and (
+            account.email != learner.email
+            or account.first_name != learner.first_name
+            or account.last_name != learner.last_name
         ):
-            learner.user.email = learner.email
-            learner.user.first_name = learner.first_name
-            learner.user.last_name = learner.last_name
-            learner.user.save(update_fields=["email", "first_name", "last_name"])
+            fields = ["email", "first_name", "last_name"]
+            if learner.email and account.username.lower() in {
+                old_email.lower(),
+                account.email.lower(),
+            } - {learner.email.lower()}:
+                # The username was the old address: signing in with it must not reach
+                # this account once someone else may hold that address.
+                account.username = usernames.claim(row)
+                fields.append("username")
+            account.email = learner.email
+            account.first_name = learner.first_name
+            account.last_name = learner.last_name
+            account.save(update_fields=fields)
         pairs.append((row, learner))
     _enrol(plan, pairs, units, user)
     return len(rows)

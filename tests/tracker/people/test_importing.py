@@ -9,10 +9,10 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from tracker.models import Enrolment, Learner, TargetChange, TeachingGroup
-from tracker.people.importing import build_plan, match_headers, read_table
+from tracker.people.importing import build_plan, match_headers, read_table, unused_columns
 
 GOOD = (
-    "Candidate No,Forename,Legal Surname,Email,Reg Group,Unit,Target Grade\n"
+    "Candidate No,Forename,Legal Surname,Email,Teaching Group,Unit,Target Grade\n"
     "0101,Hannah,Baker,hannah.baker@example.org,13A,30,M\n"
     "0101,Hannah,Baker,hannah.baker@example.org,13A,6,P\n"
     "0102,Ibrahim,Diallo,ibrahim.diallo@example.org,13C,30,Distinction\n"
@@ -26,16 +26,29 @@ def upload(client, text: str | bytes, name: str = "learners.csv"):
 
 def test_aliases_match_case_insensitively():
     columns, errors = match_headers(
-        ["CANDIDATE NO.", "forename", "Legal Surname", "E-mail", "Reg Group"]
+        ["CANDIDATE NO.", "forename", "Legal Surname", "E-mail", "Teaching-Group"]
     )
     assert not errors
     assert list(columns) == ["candidate_number", "first_name", "last_name", "email", "group"]
 
 
+@pytest.mark.parametrize(
+    "header", ["Reg Group", "Registration group", "Form", "Form Group", "Tutor group", "REG"]
+)
+def test_a_pastoral_group_is_never_the_teaching_group(header):
+    headers = ["Candidate No", "Forename", "Surname", "Email", header, "Adno"]
+    columns, errors = match_headers(headers)
+    assert not errors and "group" not in columns
+    assert unused_columns(headers, columns) == [
+        f"{header} (a pastoral group, not a teaching group)",
+        "Adno",
+    ]
+
+
 def test_missing_column_is_named():
-    _, errors = match_headers(["Candidate No", "Forename", "Surname", "Email"])
+    _, errors = match_headers(["Candidate No", "Forename", "Surname", "Group"])
     assert [str(e) for e in errors] == [
-        'Row 1, Group: column missing (a header such as "group", "reg group", "registration group")'
+        'Row 1, Email: column missing (a header such as "email", "e mail", "email address")'
     ]
 
 
@@ -141,7 +154,7 @@ def test_tab_separated_with_leading_zeros_lost(cast):
 def test_xlsx_files_import(cast):
     book = Workbook()
     sheet = book.active
-    sheet.append(["Candidate No", "Forename", "Surname", "Email", "Reg Group", "Unit", "Target"])
+    sheet.append(["Candidate No", "Forename", "Surname", "Email", "Class", "Unit", "Target"])
     sheet.append([101, "Hannah", "Baker", "hb@example.org", "13A", 30, "M"])
     buffer = io.BytesIO()
     book.save(buffer)

@@ -13,6 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check and report only")
         parser.add_argument("--centre", help="OCR centre number (needed with several centres)")
+        parser.add_argument(
+            "--move-groups",
+            action="store_true",
+            help="Move existing learners into the teaching group the file names "
+            "(without it they keep their groups)",
+        )
 
     def handle(self, *args, **options):
         centre = self.centre(options["centre"])
@@ -21,7 +27,12 @@ class Command(BaseCommand):
             raise CommandError(f"{centre} has no academic year yet.")
         path: Path = options["file"]
         try:
-            plan = build_plan(read_table(path.read_bytes(), path.name), centre, year)
+            plan = build_plan(
+                read_table(path.read_bytes(), path.name),
+                centre,
+                year,
+                move_groups=options["move_groups"],
+            )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         except ImportFileError as error:
@@ -35,6 +46,15 @@ class Command(BaseCommand):
             f"{len(plan.to_add)} to add, {len(plan.to_update)} to update, "
             f"{len(plan.unchanged)} unchanged"
         )
+        for note in plan.cleaned:
+            self.stdout.write(f"  {note}")
+        if plan.unused_columns:
+            self.stdout.write(f"Columns not used: {', '.join(plan.unused_columns)}")
+        if plan.moves:
+            verb = "moved" if plan.move_groups else "kept in their groups (--move-groups moves)"
+            self.stdout.write(f"{len(plan.moves)} learner(s) in another teaching group, {verb}:")
+            for move in plan.moves:
+                self.stdout.write(f"  Row {move.row}: {move}")
         if options["dry_run"]:
             self.stdout.write(f"{path.name} is valid (dry run, nothing written): {summary}.")
             return

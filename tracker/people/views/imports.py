@@ -77,7 +77,16 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("centre:import")
     finally:
         default_storage.delete(stored)
-    plan = build_plan(read_table(content, pending["name"]), centre, _current_year(centre))
+    try:
+        plan = build_plan(
+            read_table(content, pending["name"]),
+            centre,
+            _current_year(centre),
+            move_groups=request.POST.get("move_groups") == "on",
+        )
+    except ImportFileError as error:
+        messages.error(request, f"{error} Nothing was imported.")
+        return redirect("centre:import")
     if not plan.ok:
         messages.error(request, "The data changed since the preview; nothing was imported.")
         return render(

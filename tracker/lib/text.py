@@ -1,0 +1,61 @@
+"""Cleaning text that arrives from outside (MIS exports, pasted feedback) before it is stored.
+
+Control characters reach us from Word (U+001E, a non-breaking hyphen), PowerPoint (U+000B, a
+soft line break) and MIS exports. Stored, they break every workbook that contains them (XML
+cannot hold them) and confuse sorting and matching. These functions take them out:
+
+* ``clean_line`` for one-line values such as names: line breaks and tabs become a space,
+  other control characters are dropped, and runs of whitespace collapse to one space.
+* ``clean_text`` for multi-line text such as feedback: line breaks are kept (and normalised
+  to ``\\n``), tabs become a space, other control characters are dropped.
+
+Both are pure functions of a string, usable from forms, imports and management commands.
+"""
+
+import re
+
+# Characters that break a line (turned into a space in a line, into "\n" in text).
+_LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
+_BREAKS_IN_TEXT = "\n\x0b\x0c\x85\u2028\u2029"
+# C0 controls except tab and line breaks, DEL, C1 controls, and what XML cannot hold.
+_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_line(value: str) -> str:
+    """Return a one-line value without control characters and with single spaces.
+
+    Tabs, vertical tabs, form feeds and line breaks become a space; every other control
+    character is dropped (U+001E between two words leaves them joined); leading, trailing
+    and repeated whitespace is removed.
+    """
+    if not value:
+        return ""
+    value = value.translate(_SPACE_FOR_BREAK)
+    value = _DROPPED.sub("", value)
+    return " ".join(value.split())
+
+
+def clean_text(value: str) -> str:
+    """Return multi-line text without control characters, keeping its line breaks.
+
+    Windows (CR LF) and old Mac (CR) line ends become ``\\n``, as do vertical tabs, form
+    feeds and Unicode line and paragraph separators; tabs become a space; every other
+    control character is dropped. Trailing spaces on each line and blank lines at the start
+    and end are removed.
+    """
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = value.translate(_NEWLINE_FOR_BREAK).replace("\t", " ")
+    value = _DROPPED.sub("", value)
+    lines = [line.rstrip() for line in value.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def is_clean_line(value: str) -> bool:
+    """Return whether ``clean_line`` would leave the value as it is."""
+    return clean_line(value) == value
+
+
+_SPACE_FOR_BREAK = {ord(char): " " for char in _LINE_BREAKS + "\t"}
+_NEWLINE_FOR_BREAK = {ord(char): "\n" for char in _BREAKS_IN_TEXT}

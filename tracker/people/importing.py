@@ -18,6 +18,7 @@ from django.db import transaction
 
 from criteria.grading import Grade, GradingError
 from criteria.models import Unit
+from tracker import access
 from tracker.models import (
     AcademicYear,
     Centre,
@@ -507,10 +508,16 @@ def _update_learners(plan: ImportPlan, groups, units, user) -> int:
             learner.average_gcse = row.average_gcse
         learner.group = groups[row.group]
         learner.save()
-        if learner.user and (
-            learner.user.email != learner.email
-            or learner.user.first_name != learner.first_name
-            or learner.user.last_name != learner.last_name
+        # A learner's account holds no rights; one that does (a misfiled staff or Django
+        # account) is never changed by an import, so its email cannot be redirected.
+        if (
+            learner.user
+            and not access.rights_of(learner.user)
+            and (
+                learner.user.email != learner.email
+                or learner.user.first_name != learner.first_name
+                or learner.user.last_name != learner.last_name
+            )
         ):
             learner.user.email = learner.email
             learner.user.first_name = learner.first_name

@@ -65,6 +65,14 @@ class StaffForm(forms.ModelForm):
                 self.fields[field].disabled = True
                 self.fields[field].help_text = "Only someone holding this role can change it."
 
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if clash.exists():
+            # Sign-in ignores letter case, so names differing only by case would clash.
+            raise forms.ValidationError("Another account already uses this username.")
+        return username
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)

@@ -65,6 +65,73 @@ def centre_for_admin(user: User) -> Centre:
     return Centre.objects.get(pk=centre_id)
 
 
+# Rights an account can hold beyond signing in: Django's own flags, then the centre roles.
+ACCOUNT_FLAGS = ("is_superuser", "is_staff")
+
+# The centre roles a role hands out. The centre admin role is the one that assigns teaching
+# and verifying in a centre (staff form, group teachers and verifiers), so a centre admin is
+# taken to hold those roles too; no role hands out a Django flag.
+ROLE_GRANTS = {"centre_admin": ("teacher", "internal_verifier", "centre_admin")}
+
+
+def rights_of(user: User) -> frozenset[str]:
+    """Return the rights an account holds: Django flags set and centre roles held."""
+    flags = {flag for flag in ACCOUNT_FLAGS if getattr(user, flag)}
+    roles = {role for role, field in ROLES.items() if getattr(user, field)}
+    return frozenset(flags | roles)
+
+
+def grantable_rights(admin: User) -> frozenset[str]:
+    """Return the rights an admin holds, counting the roles their roles hand out."""
+    held = set(rights_of(admin))
+    for role in list(held):
+        held.update(ROLE_GRANTS.get(role, ()))
+    return frozenset(held)
+
+
+def staff_of_centre(centre: Centre):
+    """The accounts a centre's staff pages list: staff of the centre that are no learner."""
+    return User.objects.filter(staff_membership__centre=centre, learner__isnull=True)
+
+
+def can_manage_account(admin: User, target: User) -> bool:
+    """Return whether a centre admin may change the target account in any way.
+
+    The one rule for every route that changes an account (details, password, email, roles,
+    sign-in switch, and later invitations): the admin is an active centre admin, the target
+    is a member of staff of the same centre and no learner, and the target holds no right
+    the admin lacks (see `grantable_rights`): never a superuser or a Django staff account
+    unless the admin is one, never a centre role the admin cannot hand out.
+    """
+    centre_id = staff_centre_id(admin)
+    if not has_role(admin, "centre_admin") or centre_id is None:
+        return False
+    if staff_centre_id(target) != centre_id or _is_learner(target):
+        return False
+    return rights_of(target) <= grantable_rights(admin)
+
+
+def _is_learner(user: User) -> bool:
+    try:
+        return user.learner is not None
+    except Learner.DoesNotExist:
+        return False
+
+
+def get_staff_for_admin(admin: User, pk: int) -> User:
+    """Return an account the centre admin may change.
+
+    404 when the account is not on the admin's staff list (another centre, a learner, an
+    account of no centre such as a superuser outside it), so a guessed id reveals nothing;
+    403 when it is on the list but holds a right the admin lacks (its roles are shown there,
+    so refusing openly reveals nothing new).
+    """
+    target = get_object_or_404(staff_of_centre(centre_for_admin(admin)), pk=pk)
+    if not can_manage_account(admin, target):
+        raise PermissionDenied("This account holds rights you do not have.")
+    return target
+
+
 def get_learner_for_user(user: User, pk: int) -> Learner:
     """Return a learner the user may see (404 for outsiders)."""
     return get_object_or_404(
@@ -196,11 +263,6 @@ def get_catalogue_unit(pk: int) -> Unit:
 def get_centre_group(user: User, pk: int) -> TeachingGroup:
     """Return a group of the centre admin's centre (403 for non-admins, 404 for others)."""
     return get_object_or_404(TeachingGroup, pk=pk, centre=centre_for_admin(user))
-
-
-def get_centre_staff(user: User, pk: int) -> User:
-    """Return a member of staff of the admin's centre (403 for non-admins, 404 for others)."""
-    return get_object_or_404(User, pk=pk, staff_membership__centre=centre_for_admin(user))
 
 
 def get_export_job_for_admin(user: User, pk: int) -> ExportJob:

@@ -247,9 +247,22 @@ AUTH_USER_MODEL = "tracker.User"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures count per account: every spelling of a username or email is the account's
+# username (tracker.auth.signin_username). The lock is a cool-off counted from the last
+# counted failure; attempts refused during it do not extend it. Each address has a second,
+# higher limit (tracker.auth.SignInAttemptsHandler): pupils of one school share an address.
+AXES_USERNAME_CALLABLE = "tracker.auth.signin_username"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "tracker.auth.SignInAttemptsHandler"
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
+# Reverse proxies in front of the app (1 for the nginx set-up in docs/deployment.md): without
+# this every request seems to come from the proxy, and one address limit covers everyone.
+SIGNIN_PROXY_COUNT = env_int("SIGNIN_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "tracker.auth.client_address"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "tracker.auth.locked_out"
 AXES_VERBOSE = False
 
 # Evidence uploads: allowed extensions and the size limit (enforced while streaming).

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
+from tracker import access
 from tracker.lib.forms import IdsModelMultipleChoiceField
 from tracker.models import TARGET_GRADES, GcseTargetRange, Learner, TeachingGroup, User
 
@@ -54,10 +55,24 @@ class StaffForm(forms.ModelForm):
         ]
         labels = {"is_active": "Can sign in"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, admin: User, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = True
+        # Roles the admin cannot hand out keep their stored value whatever is posted.
+        self.grantable = access.grantable_rights(admin)
+        for role, field in access.ROLES.items():
+            if role not in self.grantable:
+                self.fields[field].disabled = True
+                self.fields[field].help_text = "Only someone holding this role can change it."
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if clash.exists():
+            # Sign-in ignores letter case, so names differing only by case would clash.
+            raise forms.ValidationError("Another account already uses this username.")
+        return username
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -77,6 +92,9 @@ class StaffForm(forms.ModelForm):
         roles = ("is_teacher", "is_internal_verifier", "is_centre_admin")
         if not any(cleaned.get(role) for role in roles):
             raise forms.ValidationError("Give the member of staff at least one role.")
+        given = {role for role, field in access.ROLES.items() if cleaned.get(field)}
+        if not given <= self.grantable:
+            raise forms.ValidationError("You cannot give a role you do not hold.")
         return cleaned
 
     def save(self, commit: bool = True) -> User:

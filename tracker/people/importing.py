@@ -27,6 +27,7 @@ from django.db.models.functions import Lower
 
 from criteria.grading import Grade, GradingError
 from criteria.models import Unit
+from tracker import access
 from tracker.lib.text import clean_line
 from tracker.models import (
     AcademicYear,
@@ -784,10 +785,16 @@ def _update_learners(plan: ImportPlan, groups, units, user, usernames: _Username
             learner.group = groups[row.group]
         learner.save()
         account = learner.user
-        if account and (
-            account.email != learner.email
-            or account.first_name != learner.first_name
-            or account.last_name != learner.last_name
+        # A learner's account holds no rights; one that does (a misfiled staff or Django
+        # account) is never changed by an import, so its email cannot be redirected.
+        if (
+            account
+            and not access.rights_of(account)
+            and (
+                account.email != learner.email
+                or account.first_name != learner.first_name
+                or account.last_name != learner.last_name
+            )
         ):
             fields = ["email", "first_name", "last_name"]
             if learner.email and account.username.lower() in {

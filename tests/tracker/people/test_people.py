@@ -43,7 +43,7 @@ def test_failed_sign_ins_are_throttled_with_a_clear_message(cast, client, settin
         client.post(reverse("login"), {"username": "teacher", "password": "wrong"})
     response = client.post(reverse("login"), {"username": "teacher", "password": "pw"})
     assert response.status_code == 429
-    assert "Try again later" in response.content.decode()
+    assert "Try again after" in response.content.decode()
 
 
 def test_learner_home_shows_units_and_targets(cast, client_for):

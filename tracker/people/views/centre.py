@@ -76,25 +76,31 @@ def home(request: HttpRequest) -> HttpResponse:
 @access.role_required("centre_admin")
 def staff_list(request: HttpRequest) -> HttpResponse:
     centre = access.centre_for_admin(request.user)
-    staff = User.objects.filter(staff_membership__centre=centre).prefetch_related(
-        "teaching_groups", "verified_groups"
+    staff = (
+        access.staff_of_centre(centre)
+        .select_related("staff_membership", "learner")
+        .prefetch_related("teaching_groups", "verified_groups")
     )
+    page = paginate(request, staff)
+    page.object_list = list(page.object_list)
+    for member in page.object_list:
+        member.can_edit = access.can_manage_account(request.user, member)
     return render(
-        request,
-        "tracker/people/centre/staff_list.html",
-        {"centre": centre, "staff": paginate(request, staff)},
+        request, "tracker/people/centre/staff_list.html", {"centre": centre, "staff": page}
     )
 
 
 @require_http_methods(["GET", "POST"])
 @access.role_required("centre_admin")
 def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    """Add a member of staff, or change their details and roles."""
+    """Add a member of staff, or change their details, password, email and roles.
+
+    An existing account comes from `access.get_staff_for_admin` (404 off the admin's staff
+    list, 403 with rights the admin lacks); the form offers only roles the admin can hand out.
+    """
     centre = access.centre_for_admin(request.user)
-    member = None
-    if pk is not None:
-        member = access.get_centre_staff(request.user, pk)
-    form = StaffForm(request.POST or None, instance=member)
+    member = access.get_staff_for_admin(request.user, pk) if pk is not None else None
+    form = StaffForm(request.POST or None, instance=member, admin=request.user)
     if request.method == "POST" and form.is_valid():
         if member == request.user and not form.cleaned_data["is_centre_admin"]:
             form.add_error("is_centre_admin", "You cannot remove your own centre admin role.")

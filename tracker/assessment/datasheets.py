@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from criteria.models import Criterion
 from tracker.assessment.services import AssessmentError, decision_for, record_decision
-from tracker.lib.spreadsheets import looks_like_formula
+from tracker.lib.spreadsheets import BOLD, TITLE, clean_text, put
 from tracker.models import Decision, Enrolment, Status, User
 
 SHEET = "Data sheet"
 HIDDEN = "Downloaded"
 FIRST_ROW = 5  # header row; learners start on the next row
+OLD_HIDDEN_HEADERS = ["enrolment", "criterion", "revision", "status", "feedback"]
+HIDDEN_HEADERS = ["candidate number", "learner", "criterion", "revision", "status", "feedback"]
 LABELS = {status: status.label for status in Status}
 FROM_LABEL = {label.lower(): status for status, label in LABELS.items()}
 
@@ -72,8 +73,20 @@ def _enrolments(group, unit):
     )
 
 
+def _headers(criteria) -> list[str]:
+    headers = ["Candidate number", "Learner"]
+    for criterion in criteria:
+        headers += [f"{criterion.code} status", f"{criterion.code} feedback"]
+    return headers
+
+
 def build_datasheet(group, unit, user: User) -> bytes:
-    """Return the data sheet workbook for a group and a centre-assessed unit."""
+    """Return the data sheet workbook for a group and a centre-assessed unit.
+
+    Every piece of text goes in as text (never a formula), cleaned of the control characters
+    a workbook cannot hold. The hidden sheet keys each decision by candidate number and
+    criterion code, so the learner rows can be sorted, filtered or deleted in Excel.
+    """
     criteria = list(unit.criteria.order_by("order"))
     enrolments = _enrolments(group, unit)
     decisions = {
@@ -83,50 +96,46 @@ def build_datasheet(group, unit, user: User) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet["A1"] = f"Data sheet: {group.name}, unit {unit.number}: {unit.title}"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = "Set each status to Achieved or Not yet achieved and add feedback; then use"
-    sheet["A3"] = "Import data sheet on the group grid. Do not change the first two columns."
-    headers = ["Candidate number", "Learner"]
-    for criterion in criteria:
-        headers += [f"{criterion.code} status", f"{criterion.code} feedback"]
-    for column, header in enumerate(headers, start=1):
-        sheet.cell(FIRST_ROW, column, header).font = Font(bold=True)
+    put(sheet, 1, 1, f"Data sheet: {group.name}, unit {unit.number}: {unit.title}", font=TITLE)
+    put(sheet, 2, 1, "Set each status to Achieved or Not yet achieved and add feedback; then use")
+    put(
+        sheet,
+        3,
+        1,
+        "Import data sheet on the group grid. Rows may be sorted or filtered; do not change "
+        "the candidate numbers or names.",
+    )
+    for column, header in enumerate(_headers(criteria), start=1):
+        put(sheet, FIRST_ROW, column, header, font=BOLD)
         sheet.column_dimensions[get_column_letter(column)].width = 14 if column > 2 else 20
     hidden = book.create_sheet(HIDDEN)
     hidden.sheet_state = "hidden"
-    hidden.append(
-        [
-            "group",
-            group.pk,
-            "unit",
-            unit.pk,
-            "downloaded",
-            timezone.now().isoformat(),
-            "by",
-            user.pk,
-        ]
-    )
-    hidden.append(["enrolment", "criterion", "revision", "status", "feedback"])
+    meta = ["group", group.pk, "unit", unit.pk, "downloaded", timezone.now().isoformat()]
+    for column, value in enumerate([*meta, "by", user.pk], start=1):
+        put(hidden, 1, column, value)
+    for column, value in enumerate(HIDDEN_HEADERS, start=1):
+        put(hidden, 2, column, value)
     choice = DataValidation(
         type="list", formula1='"Achieved,Not yet achieved,Submitted,Not started"', allow_blank=True
     )
     sheet.add_data_validation(choice)
+    hidden_row = 3
     for row, enrolment in enumerate(enrolments, start=FIRST_ROW + 1):
-        sheet.cell(row, 1, enrolment.learner.candidate_number).data_type = "s"
-        sheet.cell(row, 2, enrolment.learner.full_name).data_type = "s"
+        learner = enrolment.learner
+        put(sheet, row, 1, learner.candidate_number)
+        put(sheet, row, 2, learner.full_name)
         for index, criterion in enumerate(criteria):
             decision = decisions.get((enrolment.pk, criterion.pk))
             status = decision.status if decision else Status.NOT_STARTED
             feedback = decision.feedback if decision else ""
             column = 3 + 2 * index
-            sheet.cell(row, column, LABELS[status])
-            choice.add(sheet.cell(row, column))
-            feedback_cell = sheet.cell(row, column + 1, feedback)
-            feedback_cell.data_type = "s"
-            hidden.append(
-                [enrolment.pk, criterion.pk, decision.revision if decision else 0, status, feedback]
-            )
+            choice.add(put(sheet, row, column, LABELS[status]))
+            put(sheet, row, column + 1, feedback)
+            revision = decision.revision if decision else 0
+            values = [learner.candidate_number, learner.full_name, criterion.code, revision]
+            for hidden_column, value in enumerate([*values, status, feedback], start=1):
+                put(hidden, hidden_row, hidden_column, value)
+            hidden_row += 1
     sheet.freeze_panes = sheet.cell(FIRST_ROW + 1, 3)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -134,13 +143,88 @@ def build_datasheet(group, unit, user: User) -> bytes:
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+    """The text of a value as the import compares it: cleaned, one kind of line break, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip()
+
+
+def _candidate(value) -> str:
+    """A candidate number as written: Excel turns a typed 0042 into the number 42."""
+    text = _text(value)
+    return text.zfill(4) if text.isdigit() else text
+
+
+def _name(value) -> str:
+    return " ".join(_text(value).split()).casefold()
+
+
+def _formula(cell) -> str | None:
+    """The formula a cell holds (a workbook read without data_only), or None for a value."""
+    if cell.data_type != "f":
+        return None
+    value = cell.value
+    return str(getattr(value, "text", None) or value)
+
+
+@dataclass
+class _Downloaded:
+    name: str
+    cells: dict[str, tuple[int, str, str]]  # criterion code: (revision, status, feedback)
+
+
+def _read_hidden(hidden, unit) -> dict[str, _Downloaded]:
+    """The decisions as they were at download, by candidate number."""
+    headers = [_text(cell.value) for cell in hidden[2]]
+    if headers[: len(OLD_HIDDEN_HEADERS)] == OLD_HIDDEN_HEADERS:
+        rows = _old_hidden_rows(hidden, unit)
+    elif headers[: len(HIDDEN_HEADERS)] == HIDDEN_HEADERS:
+        rows = hidden.iter_rows(min_row=3, max_col=len(HIDDEN_HEADERS), values_only=True)
+    else:
+        raise DataSheetError("The data sheet's hidden record was changed: download it again.")
+    downloaded: dict[str, _Downloaded] = {}
+    for number, name, code, revision, status, feedback in rows:
+        if number is None:
+            continue
+        record = downloaded.setdefault(_candidate(number), _Downloaded(_text(name), {}))
+        try:
+            revision = int(revision or 0)
+        except (TypeError, ValueError):
+            raise DataSheetError("The data sheet's hidden record was changed.") from None
+        record.cells[_text(code)] = (revision, _text(status), _text(feedback))
+    return downloaded
+
+
+def _old_hidden_rows(hidden, unit):
+    """Rows of a hidden record made before it held candidate numbers (keyed by enrolment)."""
+    rows = list(hidden.iter_rows(min_row=3, max_col=len(OLD_HIDDEN_HEADERS), values_only=True))
+    learners = {
+        e.pk: e.learner
+        for e in Enrolment.objects.filter(
+            pk__in=[row[0] for row in rows if isinstance(row[0], int)], unit=unit
+        ).select_related("learner")
+    }
+    codes = dict(unit.criteria.values_list("pk", "code"))
+    for enrolment_id, criterion_id, revision, status, feedback in rows:
+        learner = learners.get(enrolment_id)
+        if learner is not None and criterion_id in codes:
+            name = learner.full_name
+            yield learner.candidate_number, name, codes[criterion_id], revision, status, feedback
 
 
 def plan_import(content: bytes, group, unit) -> DataSheetPlan:
-    """Compare an edited data sheet with its download and with the site now."""
+    """Compare an edited data sheet with its download and with the site now.
+
+    Each learner row is found by its candidate number, wherever it now stands, and its name
+    must match; learners missing from the sheet are left as they are. The workbook is read
+    with its formulas, so a formula the teacher typed is refused, while text (even text
+    starting with - + or @) is text.
+    """
     try:
-        book = load_workbook(io.BytesIO(content), data_only=True)
+        book = load_workbook(io.BytesIO(content))
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise DataSheetError(
             f"The file cannot be opened as a workbook ({error.__class__.__name__})."
@@ -149,14 +233,11 @@ def plan_import(content: bytes, group, unit) -> DataSheetPlan:
         raise DataSheetError("This is not a data sheet downloaded from the tracker.")
     hidden = book[HIDDEN]
     meta = [cell.value for cell in hidden[1]]
-    if meta[1] != group.pk or meta[3] != unit.pk:
+    if len(meta) < 4 or meta[1] != group.pk or meta[3] != unit.pk:
         raise DataSheetError("This data sheet belongs to another group or unit.")
-    criteria = {c.pk: c for c in unit.criteria.all()}
-    enrolments = {e.pk: e for e in _enrolments(group, unit)}
-    downloaded = {}
-    for values in hidden.iter_rows(min_row=3, max_col=5, values_only=True):
-        enrolment_id, criterion_id, revision, status, feedback = values
-        downloaded[(enrolment_id, criterion_id)] = (revision, status, _text(feedback))
+    downloaded = _read_hidden(hidden, unit)
+    order = list(unit.criteria.order_by("order"))
+    enrolments = {e.learner.candidate_number: e for e in _enrolments(group, unit)}
     current = {
         (d.enrolment_id, d.criterion_id): d
         for d in Decision.objects.filter(
@@ -164,66 +245,109 @@ def plan_import(content: bytes, group, unit) -> DataSheetPlan:
         )
     }
     sheet = book[SHEET]
+    expected = _headers(order)
     headers = [_text(cell.value) for cell in sheet[FIRST_ROW]]
-    order = list(unit.criteria.order_by("order"))
-    expected = ["Candidate number", "Learner"]
-    for criterion in order:
-        expected += [f"{criterion.code} status", f"{criterion.code} feedback"]
     if headers[: len(expected)] != expected:
         raise DataSheetError(
             f"The sheet's columns were changed: row {FIRST_ROW} must read "
             f"{', '.join(expected[:4])} …"
         )
     plan = DataSheetPlan()
-    keys = list(downloaded)
-    rows_by_enrolment: dict[int, int] = {}
-    for enrolment_id, _ in keys:
-        rows_by_enrolment.setdefault(enrolment_id, FIRST_ROW + 1 + len(rows_by_enrolment))
-    for (enrolment_id, criterion_id), (revision, old_status, old_feedback) in downloaded.items():
-        enrolment = enrolments.get(enrolment_id)
-        criterion = criteria.get(criterion_id)
-        if enrolment is None or criterion is None:
+    seen: dict[str, int] = {}
+    for cells in sheet.iter_rows(min_row=FIRST_ROW + 1, max_col=len(expected)):
+        row = cells[0].row
+        if all(_text(cell.value) == "" for cell in cells):
+            continue  # an empty row (inserted, or left by a deleted learner)
+        number = _candidate(cells[0].value)
+        if not number or _formula(cells[0]) is not None:
+            plan.errors.append(f"{SHEET}!A{row}: the row has no candidate number")
+            continue
+        if number in seen:
+            plan.errors.append(
+                f"{SHEET}!A{row}: candidate {number} is also on row {seen[number]}; "
+                "each learner may appear once"
+            )
+            continue
+        seen[number] = row
+        record = downloaded.get(number)
+        if record is None:
+            plan.errors.append(
+                f"{SHEET}!A{row}: candidate {number} was not in this data sheet when it "
+                "was downloaded"
+            )
+            continue
+        enrolment = enrolments.get(number)
+        names = {_name(record.name)}
+        if enrolment is not None:  # a learner renamed on the site since may carry either name
+            names.add(_name(enrolment.learner.full_name))
+        if _name(cells[1].value) not in names:
+            plan.errors.append(
+                f"{SHEET}!B{row}: '{_text(cells[1].value)}' is not the name of candidate "
+                f"{number} ({record.name}); the candidate numbers and names must stay together"
+            )
+            continue
+        if enrolment is None:
             continue  # the learner left the group since: their row is ignored
-        row = rows_by_enrolment[enrolment_id]
-        column = 3 + 2 * order.index(criterion)
-        status_cell = f"{get_column_letter(column)}{row}"
-        raw_status = _text(sheet.cell(row, column).value)
-        feedback = _text(sheet.cell(row, column + 1).value)
-        status = FROM_LABEL.get(raw_status.lower())
-        if status is None:
-            plan.errors.append(
-                f"{SHEET}!{status_cell}: '{raw_status}' is not a status "
-                "(use Achieved or Not yet achieved)"
+        for index, criterion in enumerate(order):
+            was = record.cells.get(criterion.code)
+            if was is None:
+                continue  # a criterion added since the download
+            change = _compare(
+                plan,
+                enrolment,
+                criterion,
+                cells[2 + 2 * index],
+                cells[3 + 2 * index],
+                was,
+                current.get((enrolment.pk, criterion.pk)),
             )
-            continue
-        if looks_like_formula(feedback):
-            plan.errors.append(
-                f"{SHEET}!{get_column_letter(column + 1)}{row}: feedback starts "
-                "like a formula; remove the leading = + - or @"
-            )
-            continue
-        decision = current.get((enrolment_id, criterion_id))
-        site = (decision.status, decision.feedback) if decision else (Status.NOT_STARTED, "")
-        in_sheet = (status, feedback)
-        sheet_changed = in_sheet != (old_status, old_feedback)
-        site_changed = (decision.revision if decision else 0) != revision
-        if not sheet_changed:
-            if site_changed:
-                plan.changes.append(
-                    CellChange(enrolment, criterion, status_cell, in_sheet, site, "site")
-                )
-            continue
-        if status not in (Status.ACHIEVED, Status.NOT_YET):
-            plan.errors.append(
-                f"{SHEET}!{status_cell}: only Achieved or Not yet achieved can "
-                f"be recorded, not '{raw_status}'"
-            )
-            continue
-        if in_sheet == site:
-            continue  # already so on the site (e.g. the same sheet imported twice)
-        kind = "conflict" if site_changed else "apply"
-        plan.changes.append(CellChange(enrolment, criterion, status_cell, in_sheet, site, kind))
+            if change is not None:
+                plan.changes.append(change)
     return plan
+
+
+def _compare(plan, enrolment, criterion, status_cell, feedback_cell, was, decision):
+    """Compare one decision three ways; return its change, or None (an error goes on plan)."""
+    revision, old_status, old_feedback = was
+    old_label = LABELS.get(old_status, old_status)
+    refused = False
+    for cell, before in ((status_cell, old_label), (feedback_cell, old_feedback)):
+        formula = _formula(cell)
+        if formula is not None and _text(formula) != before:
+            plan.errors.append(
+                f"{SHEET}!{cell.coordinate}: the cell holds a formula ({_text(formula)[:40]}); "
+                "type the text instead"
+            )
+            refused = True
+    if refused:
+        return None
+    raw_status = _text(status_cell.value)
+    feedback = _text(feedback_cell.value)
+    status = FROM_LABEL.get(raw_status.lower())
+    if status is None:
+        plan.errors.append(
+            f"{SHEET}!{status_cell.coordinate}: '{raw_status}' is not a status "
+            "(use Achieved or Not yet achieved)"
+        )
+        return None
+    site = (decision.status, decision.feedback) if decision else (Status.NOT_STARTED, "")
+    in_sheet = (status, feedback)
+    sheet_changed = in_sheet != (old_status, old_feedback)
+    site_changed = (decision.revision if decision else 0) != revision
+    if not sheet_changed:
+        if site_changed:
+            return CellChange(enrolment, criterion, status_cell.coordinate, in_sheet, site, "site")
+        return None
+    if status not in (Status.ACHIEVED, Status.NOT_YET):
+        plan.errors.append(
+            f"{SHEET}!{status_cell.coordinate}: only Achieved or Not yet achieved can "
+            f"be recorded, not '{raw_status}'"
+        )
+        return None
+    if in_sheet == (site[0], _text(site[1])):
+        return None  # already so on the site (e.g. the same sheet imported twice)
+    kind = "conflict" if site_changed else "apply"
+    return CellChange(enrolment, criterion, status_cell.coordinate, in_sheet, site, kind)
 
 
 def apply_plan(plan: DataSheetPlan, user: User, resolutions: dict[str, str]) -> int:

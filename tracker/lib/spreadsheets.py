@@ -4,9 +4,10 @@ from copy import copy
 from datetime import date, time, timedelta
 
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
@@ -19,8 +20,44 @@ STATUS_FILLS = {
 }
 
 
+# Control characters a workbook cannot hold, and what they most likely meant: a vertical tab
+# is PowerPoint's (and Word's) soft line break, a form feed a page break, U+001E Word's
+# non-breaking hyphen and U+001F its optional hyphen. Any other is dropped.
+_CONTROL_MEANINGS = {"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\x1f": ""}
+
+
+def clean_text(value: str) -> str:
+    """Return the text with the control characters a workbook cannot hold replaced or removed.
+
+    openpyxl refuses (IllegalCharacterError) any C0 control character but tab, line feed and
+    carriage return; names and feedback pasted from Office or an MIS can hold them.
+    """
+    return ILLEGAL_CHARACTERS_RE.sub(lambda found: _CONTROL_MEANINGS.get(found.group(), ""), value)
+
+
 def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def put(sheet: Worksheet, row: int, column: int, value: object, *, font=None) -> Cell:
+    """Write a value into a cell of an ordinary (not write-only) sheet and return the cell.
+
+    Text is cleaned of control characters and always stored as text, never as a formula or
+    an error code, with the quote prefix that keeps formula-like text text in Excel when
+    the cell is edited.
+    """
+    target = sheet.cell(row, column)
+    if isinstance(value, str):
+        text = clean_text(value)
+        target.value = text
+        target.data_type = "s"  # openpyxl would otherwise take "=…" as a formula
+        if looks_like_formula(text):
+            target.quotePrefix = True
+    else:
+        target.value = value
+    if font is not None:
+        target.font = font
+    return target
 
 
 def cell(

@@ -1,9 +1,12 @@
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tracker.lib.spreadsheets import cell
+from tracker.lib.spreadsheets import cell, clean_text, put
 
 
 @pytest.mark.parametrize(
@@ -27,3 +30,34 @@ def test_numbers_stay_numbers():
     buffer = io.BytesIO()
     book.save(buffer)
     assert load_workbook(io.BytesIO(buffer.getvalue()))["S"]["A1"].value == 42
+
+
+CONTROLS = "".join(chr(code) for code in range(32))
+
+
+def test_clean_text_keeps_what_a_workbook_can_hold_and_says_what_office_meant():
+    assert clean_text(f"a{CONTROLS}b") == "a\t\n\n\n\r-b"
+    assert clean_text("One\x0btwo") == "One\ntwo"  # PowerPoint's soft line break
+    assert clean_text("Smith\x1eJones") == "Smith-Jones"  # Word's non-breaking hyphen
+    assert clean_text("plain text, é and ✓") == "plain text, é and ✓"
+    assert not ILLEGAL_CHARACTERS_RE.search(clean_text(CONTROLS * 3))
+
+
+@given(st.text())
+def test_any_cleaned_text_can_be_written(value):
+    book = Workbook()
+    put(book.active, 1, 1, value)  # raises IllegalCharacterError for a character it refuses
+
+
+@pytest.mark.parametrize(
+    "value", ['=HYPERLINK("http://x","y")', "- needs a conclusion", "@SUM(A1)", "#N/A", "=1+1"]
+)
+def test_put_writes_text_as_text_in_an_ordinary_sheet(value):
+    book = Workbook()
+    put(book.active, 1, 1, value)
+    put(book.active, 1, 2, 42)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert (read["A1"].value, read["A1"].data_type) == (value, "s")
+    assert read["B1"].value == 42

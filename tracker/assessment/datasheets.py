@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from criteria.models import Criterion
 from tracker.assessment.services import AssessmentError, decision_for, record_decision
-from tracker.lib.spreadsheets import BOLD, TITLE, clean_text, put
+from tracker.lib.spreadsheets import BOLD, TITLE, put, workbook_text
 from tracker.models import Decision, Enrolment, Status, User
 
 SHEET = "Data sheet"
@@ -148,7 +148,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = clean_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = workbook_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return text.strip()
 
 

@@ -21,7 +21,7 @@ def same_files(enrolment: Enrolment, viewer: User) -> dict[int, SameFile]:
     own = {e.pk: e.sha256 for e in enrolment.evidence.exclude(sha256="")}
     if not own:
         return {}
-    others = (
+    others = list(
         Evidence.objects.filter(
             sha256__in=set(own.values()), enrolment__learner__centre_id=enrolment.learner.centre_id
         )
@@ -29,8 +29,12 @@ def same_files(enrolment: Enrolment, viewer: User) -> dict[int, SameFile]:
         .select_related("enrolment__learner")
         .order_by("uploaded_at", "pk")
     )
+    if not others:
+        return {}
     visible = set(
-        Evidence.objects.for_user(viewer).filter(pk__in=others).values_list("pk", flat=True)
+        Evidence.objects.for_user(viewer)
+        .filter(pk__in=[other.pk for other in others])
+        .values_list("pk", flat=True)
     )
     by_hash: dict[str, SameFile] = {}
     for other in others:

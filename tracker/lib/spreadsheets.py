@@ -9,6 +9,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tracker.lib.text import HYPHENS
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -21,12 +23,12 @@ STATUS_FILLS = {
 
 
 # Control characters a workbook cannot hold, and what they most likely meant: a vertical tab
-# is PowerPoint's (and Word's) soft line break, a form feed a page break, U+001E Word's
-# non-breaking hyphen and U+001F its optional hyphen. Any other is dropped.
-_CONTROL_MEANINGS = {"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\x1f": ""}
+# is PowerPoint's (and Word's) soft line break, a form feed a page break, and the hyphens of
+# `tracker.lib.text`. Any other is dropped.
+_CONTROL_MEANINGS = {"\x0b": "\n", "\x0c": "\n", **{chr(k): v for k, v in HYPHENS.items()}}
 
 
-def clean_text(value: str) -> str:
+def workbook_text(value: str) -> str:
     """Return the text with the control characters a workbook cannot hold replaced or removed.
 
     openpyxl refuses (IllegalCharacterError) any C0 control character but tab, line feed and
@@ -48,7 +50,7 @@ def put(sheet: Worksheet, row: int, column: int, value: object, *, font=None) ->
     """
     target = sheet.cell(row, column)
     if isinstance(value, str):
-        text = clean_text(value)
+        text = workbook_text(value)
         target.value = text
         target.data_type = "s"  # openpyxl would otherwise take "=…" as a formula
         if looks_like_formula(text):
@@ -68,7 +70,10 @@ def cell(
     fill=None,
     number_format: str | None = None,
 ) -> WriteOnlyCell:
-    """Return a write-only cell; text is always stored as text, never as a formula."""
+    """Return a write-only cell; text is cleaned of what a workbook cannot hold and always
+    stored as text, never as a formula."""
+    if isinstance(value, str):
+        value = workbook_text(value)
     result = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         result.data_type = "s"  # openpyxl would otherwise take "=…" as a formula
@@ -101,6 +106,8 @@ class CellMaker:
         self, value: object, *, bold: bool = False, fill=None, number_format: str | None = None
     ):
         text = isinstance(value, str)
+        if text:
+            value = workbook_text(value)  # no stored value may break the workbook
         if not (bold or fill is not None or number_format) and (
             not text or not (looks_like_formula(value) or value in ERROR_CODES)
         ):

@@ -14,6 +14,10 @@ Both are pure functions of a string, usable from forms, imports and management c
 
 import re
 
+# What the control characters Office leaves in text most likely meant: U+001E is Word's
+# non-breaking hyphen, U+001F its optional (soft) hyphen. Line breaks are handled apart.
+HYPHENS = {ord("\x1e"): "-", ord("\x1f"): ""}
+
 # Characters that break a line (turned into a space in a line, into "\n" in text).
 _LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
 _BREAKS_IN_TEXT = "\n\x0b\x0c\x85\u2028\u2029"
@@ -25,12 +29,12 @@ def clean_line(value: str) -> str:
     """Return a one-line value without control characters and with single spaces.
 
     Tabs, vertical tabs, form feeds and line breaks become a space; every other control
-    character is dropped (U+001E between two words leaves them joined); leading, trailing
+    character is dropped (Word's non-breaking hyphen U+001E becomes "-"); leading, trailing
     and repeated whitespace is removed.
     """
     if not value:
         return ""
-    value = value.translate(_SPACE_FOR_BREAK)
+    value = value.translate(_SPACE_FOR_BREAK).translate(HYPHENS)
     value = _DROPPED.sub("", value)
     return " ".join(value.split())
 
@@ -46,7 +50,7 @@ def clean_text(value: str) -> str:
     if not value:
         return ""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = value.translate(_NEWLINE_FOR_BREAK).replace("\t", " ")
+    value = value.translate(_NEWLINE_FOR_BREAK).translate(HYPHENS).replace("\t", " ")
     value = _DROPPED.sub("", value)
     lines = [line.rstrip() for line in value.split("\n")]
     return "\n".join(lines).strip("\n")

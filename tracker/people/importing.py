@@ -374,7 +374,11 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
         if controls:
             what = "a control character" if controls == 1 else f"{controls} control characters"
             plan.cleaned.append(
-                RowError(number, LABELS[name], f"cleaned: removed {what} from the {_noun(name)}")
+                RowError(
+                    number,
+                    LABELS[name],
+                    f"cleaned: removed {what} from the {_noun(name)} (now “{value}”)",
+                )
             )
         values[name] = value
 

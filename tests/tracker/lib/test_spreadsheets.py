@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tracker.lib.spreadsheets import cell, clean_text, put
+from tracker.lib.spreadsheets import cell, put, workbook_text
 
 
 @pytest.mark.parametrize(
@@ -35,12 +35,12 @@ def test_numbers_stay_numbers():
 CONTROLS = "".join(chr(code) for code in range(32))
 
 
-def test_clean_text_keeps_what_a_workbook_can_hold_and_says_what_office_meant():
-    assert clean_text(f"a{CONTROLS}b") == "a\t\n\n\n\r-b"
-    assert clean_text("One\x0btwo") == "One\ntwo"  # PowerPoint's soft line break
-    assert clean_text("Smith\x1eJones") == "Smith-Jones"  # Word's non-breaking hyphen
-    assert clean_text("plain text, é and ✓") == "plain text, é and ✓"
-    assert not ILLEGAL_CHARACTERS_RE.search(clean_text(CONTROLS * 3))
+def test_workbook_text_keeps_what_a_workbook_can_hold_and_says_what_office_meant():
+    assert workbook_text(f"a{CONTROLS}b") == "a\t\n\n\n\r-b"
+    assert workbook_text("One\x0btwo") == "One\ntwo"  # PowerPoint's soft line break
+    assert workbook_text("Smith\x1eJones") == "Smith-Jones"  # Word's non-breaking hyphen
+    assert workbook_text("plain text, é and ✓") == "plain text, é and ✓"
+    assert not ILLEGAL_CHARACTERS_RE.search(workbook_text(CONTROLS * 3))
 
 
 @given(st.text())

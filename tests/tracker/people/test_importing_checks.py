@@ -263,9 +263,10 @@ def test_the_command_moves_learners_only_with_move_groups(cast, tmp_path):
 def test_a_control_character_in_a_surname_is_cleaned_and_reported(cast, client_for):
     text = (CASES / "07-control-char-in-name.csv").read_text().replace("Reg Group", "Group")
     plan = plan_for(cast, text)
-    assert plan.ok and plan.to_add[0].last_name == "GallagherMurphy"
+    assert plan.ok and plan.to_add[0].last_name == "Gallagher-Murphy"
     assert [str(note) for note in plan.cleaned] == [
         "Row 2, Last name: cleaned: removed a control character from the surname"
+        " (now “Gallagher-Murphy”)"
     ]
     response = upload(client_for("admin"), text)
     assert "removed a control character from the surname" in response.content.decode()

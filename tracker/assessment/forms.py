@@ -4,11 +4,11 @@ from django import forms
 
 from criteria.grading import Grade
 from criteria.models import Criterion
-from tracker.lib.forms import IdField, IdsModelMultipleChoiceField
+from tracker.lib.forms import CleansText, IdField, IdsModelMultipleChoiceField
 from tracker.models import Assignment, Status, TeachingGroup
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CleansText, forms.Form):
     item = forms.RegexField(regex=r"^[ct]:\d+$", widget=forms.HiddenInput)
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     status = forms.ChoiceField(
@@ -26,7 +26,7 @@ class DecisionForm(forms.Form):
         self.fields["from"] = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class PredictionForm(forms.Form):
+class PredictionForm(CleansText, forms.Form):
     grade = forms.ChoiceField(
         label="Predicted grade",
         choices=[(grade.value, grade.label) for grade in (Grade.U, Grade.P, Grade.M, Grade.D)],
@@ -34,7 +34,7 @@ class PredictionForm(forms.Form):
     note = forms.CharField(label="Note (optional)", required=False, max_length=300)
 
 
-class ExamMarkForm(forms.Form):
+class ExamMarkForm(CleansText, forms.Form):
     """A series of raw marks: its name and kind, and a mark-<enrolment pk> per learner.
 
     Built with the learner-units of the group (`enrolments`, with their learners) and the
@@ -85,13 +85,13 @@ class ExamMarkForm(forms.Form):
         return cleaned
 
 
-class AuthoriseForm(forms.Form):
+class AuthoriseForm(CleansText, forms.Form):
     """The decision whose resubmission the lead assessor authorises."""
 
     decision = IdField()
 
 
-class AssignmentForm(forms.ModelForm):
+class AssignmentForm(CleansText, forms.ModelForm):
     class Meta:
         model = Assignment
         fields = ["title", "criteria", "brief", "issued_on", "deadline"]
@@ -116,7 +116,7 @@ class AssignmentForm(forms.ModelForm):
         return cleaned
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(CleansText, forms.Form):
     learner = forms.ModelChoiceField(queryset=None, label="Learner")
     deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New deadline")
     reason = forms.CharField(max_length=300, required=False, label="Reason")
@@ -126,7 +126,7 @@ class ExtensionForm(forms.Form):
         self.fields["learner"].queryset = group.learners.all()
 
 
-class DataSheetForm(forms.Form):
+class DataSheetForm(CleansText, forms.Form):
     file = forms.FileField(
         label="Edited data sheet (.xlsx)",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),

@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from tracker.lib.forms import IdField
+from tracker.lib.forms import CleansText, IdField
 from tracker.lib.uploads import UploadRefused, allowed_extensions, check_upload, human_size
 from tracker.models import Evidence
 
@@ -26,7 +26,7 @@ class CheckedFileMixin:
         return upload
 
 
-class EvidenceForm(CheckedFileMixin, forms.Form):
+class EvidenceForm(CleansText, CheckedFileMixin, forms.Form):
     """A learner's upload: the file, what it covers, a note, and the declaration."""
 
     file = forms.FileField(label="File")
@@ -67,7 +67,7 @@ class EvidenceForm(CheckedFileMixin, forms.Form):
         return cleaned
 
 
-class StaffEvidenceForm(CheckedFileMixin, forms.Form):
+class StaffEvidenceForm(CleansText, CheckedFileMixin, forms.Form):
     """Evidence a teacher adds for a learner: an observation, a witness testimony, a recording."""
 
     kind = forms.ChoiceField(
@@ -98,7 +98,7 @@ class StaffEvidenceForm(CheckedFileMixin, forms.Form):
         return cleaned
 
 
-class ReplacesForm(forms.Form):
+class ReplacesForm(CleansText, forms.Form):
     """The upload page's ?replaces=: the evidence a new version replaces (looked up later)."""
 
     replaces = IdField(required=False)

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import BadRequest
 
+from tracker.lib.text import clean_line, clean_text
+
 # The largest primary key any supported database stores (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
 
@@ -64,3 +66,24 @@ def valid_or_400(form: forms.BaseForm) -> dict:
     if not form.is_valid():
         raise BadRequest(form_errors(form))
     return form.cleaned_data
+
+
+class CleansText:
+    """Clean every text a form takes in, at the door: no control character is ever stored.
+
+    One-line fields go through `clean_line` (a name, a series, a location); text areas through
+    `clean_text`, which keeps line breaks (feedback, notes). Passwords are left exactly as
+    typed. Mixed into every form of the site, before `forms.Form` or `forms.ModelForm`.
+    """
+
+    def _clean_fields(self) -> None:
+        super()._clean_fields()
+        for name, value in list(self.cleaned_data.items()):
+            if not isinstance(value, str) or name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, forms.PasswordInput):
+                continue
+            cleaned = clean_text(value) if isinstance(widget, forms.Textarea) else clean_line(value)
+            if cleaned != value:
+                self.cleaned_data[name] = cleaned

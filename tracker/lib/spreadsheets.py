@@ -37,6 +37,32 @@ def workbook_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub(lambda found: _CONTROL_MEANINGS.get(found.group(), ""), value)
 
 
+# Excel refuses these in a sheet name (a Windows-1252 CSV turns unencodable letters into "?").
+_TITLE_REFUSED = str.maketrans(dict.fromkeys("\\/?*[]:", " "))
+TITLE_LENGTH = 31  # Excel's limit for a sheet name
+
+
+def sheet_title(text: str, taken: set[str]) -> str:
+    """Return a sheet name Excel accepts for `text`, unique among `taken` (which it joins).
+
+    Excel refuses \\ / ? * [ ] :, control characters, a leading or trailing apostrophe, an
+    empty name, the reserved name "History" and names over 31 characters; it compares names
+    without regard to letter case. A clash gets " (2)", " (3)"… within the 31 characters.
+    """
+    name = " ".join(workbook_text(text).translate(_TITLE_REFUSED).split()).strip("'").strip()
+    if not name or name.lower() == "history":
+        name = f"{name or 'Sheet'} sheet".strip()
+    name = name[:TITLE_LENGTH].rstrip().strip("'")
+    lowered = {title.lower() for title in taken}
+    candidate, number = name, 1
+    while candidate.lower() in lowered:
+        number += 1
+        suffix = f" ({number})"
+        candidate = name[: TITLE_LENGTH - len(suffix)].rstrip() + suffix
+    taken.add(candidate)
+    return candidate
+
+
 def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
@@ -151,7 +177,7 @@ def header_block(sheet: WriteOnlyWorksheet, title: str, lines: list) -> int:
 
     A line is text, or a (label, value, number format) triple for a real date or number.
     """
-    first = WriteOnlyCell(sheet, value=title)
+    first = WriteOnlyCell(sheet, value=workbook_text(title))
     first.font = TITLE
     sheet.append([first])
     for line in lines:

@@ -3,17 +3,17 @@ from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
 from tracker import access
-from tracker.lib.forms import IdsModelMultipleChoiceField
+from tracker.lib.forms import CleansText, IdsModelMultipleChoiceField
 from tracker.models import TARGET_GRADES, GcseTargetRange, Learner, TeachingGroup, User
 
 
-class TargetForm(forms.Form):
+class TargetForm(CleansText, forms.Form):
     target_grade = forms.ChoiceField(
         label="Target grade", choices=[("", "No target"), *TARGET_GRADES], required=False
     )
 
 
-class MoveLearnerForm(forms.Form):
+class MoveLearnerForm(CleansText, forms.Form):
     group = forms.ModelChoiceField(queryset=TeachingGroup.objects.none(), label="Move to group")
 
     def __init__(self, *args, learner: Learner, **kwargs):
@@ -30,7 +30,7 @@ class MoveLearnerForm(forms.Form):
         return group
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(CleansText, forms.ModelForm):
     """Add or edit a member of staff and their roles."""
 
     password = forms.CharField(
@@ -109,7 +109,7 @@ class StaffForm(forms.ModelForm):
         return user
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(CleansText, forms.ModelForm):
     class Meta:
         model = TeachingGroup
         fields = ["name", "academic_year", "units", "teachers", "internal_verifiers"]
@@ -149,7 +149,7 @@ class GroupForm(forms.ModelForm):
         return cleaned
 
 
-class ImportForm(forms.Form):
+class ImportForm(CleansText, forms.Form):
     file = forms.FileField(
         label="Learners file (CSV or XLSX)",
         help_text="An export from your MIS (SIMS, Arbor, Bromcom…) with a header row.",
@@ -166,7 +166,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class AspirationForm(forms.Form):
+class AspirationForm(CleansText, forms.Form):
     aspiration_step = forms.IntegerField(
         label="Aspirational grade: grades above the target",
         min_value=0,

@@ -2,17 +2,17 @@
 
 from django import forms
 
-from tracker.lib.forms import IdField
+from tracker.lib.forms import CleansText, IdField
 
 
-class GradesQueryForm(forms.Form):
+class GradesQueryForm(CleansText, forms.Form):
     """The grades workbook's optional ?group= and ?unit= (looked up through access)."""
 
     group = IdField(required=False)
     unit = IdField(required=False)
 
 
-class CentreExportForm(forms.Form):
+class CentreExportForm(CleansText, forms.Form):
     """A whole-centre export, optionally of one unit."""
 
     unit = IdField(required=False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 
 from tracker.assessment.progress import progress_for
-from tracker.lib.spreadsheets import WRAP, cell, header_block, set_widths
+from tracker.lib.spreadsheets import WRAP, cell, header_block, set_widths, sheet_title
 from tracker.models import Enrolment, EvidenceLink, Status
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,10 +61,13 @@ def recording_sheets(enrolments: list[Enrolment]) -> list[RecordingSheet]:
 def sheets_workbook(sheets: list[RecordingSheet]) -> bytes:
     """Return a workbook with one Unit Recording Sheet per worksheet."""
     book = Workbook(write_only=True)
+    titles: set[str] = set()
     for sheet_data in sheets:
         enrolment = sheet_data.enrolment
         learner, unit = enrolment.learner, enrolment.unit
-        sheet = book.create_sheet(f"{learner.candidate_number} {learner.last_name}"[:31])
+        sheet = book.create_sheet(
+            sheet_title(f"{learner.candidate_number} {learner.last_name}", titles)
+        )
         set_widths(sheet, [8, 60, 10, 50, 40])
         header_block(
             sheet,

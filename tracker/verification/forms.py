@@ -2,11 +2,11 @@
 
 from django import forms
 
-from tracker.lib.forms import IdField, IdListField
+from tracker.lib.forms import CleansText, IdField, IdListField
 from tracker.models import Sample, SampleItem
 
 
-class StartSampleForm(forms.Form):
+class StartSampleForm(CleansText, forms.Form):
     """A new sample: the group and unit (looked up for the verifier), kind and criteria."""
 
     group = IdField()
@@ -19,7 +19,7 @@ class StartSampleForm(forms.Form):
         return kind if kind in Sample.Kind.values else Sample.Kind.INTERIM
 
 
-class IncludeForm(forms.Form):
+class IncludeForm(CleansText, forms.Form):
     """Add a learner-unit to a sample or take it out, with the reason."""
 
     enrolment = IdField()
@@ -30,7 +30,7 @@ class IncludeForm(forms.Form):
         return self.cleaned_data["include"] == "1"
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(CleansText, forms.Form):
     reopen = forms.CharField(required=False)
     reason = forms.CharField(required=False, max_length=300, strip=False)
 
@@ -38,15 +38,15 @@ class SignOffForm(forms.Form):
         return bool(self.cleaned_data["reopen"])
 
 
-class ActionUpdateForm(forms.Form):
+class ActionUpdateForm(CleansText, forms.Form):
     close = forms.CharField(required=False)
-    response = forms.CharField(required=False, max_length=5000, strip=False)
+    response = forms.CharField(required=False, max_length=5000, strip=False, widget=forms.Textarea)
 
     def clean_close(self) -> bool:
         return bool(self.cleaned_data["close"])
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(CleansText, forms.Form):
     """The verifier's check of each decision (agree-, comment-, action-, due-<decision pk>),
     the judgement and the overall comment.
 
@@ -56,7 +56,7 @@ class VerifyForm(forms.Form):
     """
 
     judgement = forms.CharField(required=False)
-    overall = forms.CharField(required=False, max_length=5000, strip=False)
+    overall = forms.CharField(required=False, max_length=5000, strip=False, widget=forms.Textarea)
 
     def __init__(self, *args, entries, **kwargs):
         super().__init__(*args, **kwargs)

@@ -215,6 +215,51 @@ def _old_hidden_rows(hidden, unit):
             yield learner.candidate_number, name, codes[criterion_id], revision, status, feedback
 
 
+# A group's data sheet is tens of kilobytes; these bounds refuse a huge or padded file before
+# it is loaded in full (a million-row sheet would cost a minute and gigabytes).
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_SHEET_ROWS = 2_000  # learner rows on the visible sheet
+MAX_HIDDEN_ROWS = 100_000  # one row per learner and criterion on the hidden tab
+
+
+def check_bounds(content: bytes) -> None:
+    """Refuse a file too large to be a data sheet, reading it only as far as needed.
+
+    The size comes first; then each tab's declared dimensions, or, where a tab declares none,
+    its rows streamed in read-only mode up to the limit. Raises DataSheetError.
+    """
+    if len(content) > MAX_FILE_BYTES:
+        raise DataSheetError(
+            f"The file is over {MAX_FILE_BYTES // (1024 * 1024)} MB, far larger than a data "
+            "sheet: download the group's data sheet again and enter the decisions in it."
+        )
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise DataSheetError(
+            f"The file cannot be opened as a workbook ({error.__class__.__name__})."
+        ) from None
+    try:
+        for name, limit in ((SHEET, MAX_SHEET_ROWS + FIRST_ROW), (HIDDEN, MAX_HIDDEN_ROWS)):
+            if name not in book.sheetnames:
+                continue
+            sheet = book[name]
+            rows = sheet.max_row if sheet.max_row is not None else 0
+            if rows <= limit and sheet.max_row is None:
+                rows = 0
+                for _ in sheet.iter_rows(values_only=True):
+                    rows += 1
+                    if rows > limit:
+                        break
+            if rows > limit:
+                raise DataSheetError(
+                    f"The '{name}' tab has more than {limit} rows, more than any data sheet: "
+                    "delete the rows below the learners, or download the data sheet again."
+                )
+    finally:
+        book.close()
+
+
 def plan_import(content: bytes, group, unit) -> DataSheetPlan:
     """Compare an edited data sheet with its download and with the site now.
 
@@ -223,6 +268,7 @@ def plan_import(content: bytes, group, unit) -> DataSheetPlan:
     with its formulas, so a formula the teacher typed is refused, while text (even text
     starting with - + or @) is text.
     """
+    check_bounds(content)
     try:
         book = load_workbook(io.BytesIO(content))
     except Exception as error:  # openpyxl raises many types for a damaged file

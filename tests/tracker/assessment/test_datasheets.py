@@ -459,3 +459,44 @@ def test_a_sheet_downloaded_before_the_record_held_candidate_numbers_still_impor
     plan = upload(teacher, cast, saved(book)).context["plan"]
     assert plan.errors == []
     assert [(c.enrolment, c.criterion.code) for c in plan.to_apply] == [(cast.enrolment, "P1")]
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_huge_sheet_is_refused_before_it_is_loaded(cast, monkeypatch, declared):
+    """A million-row workbook costs a minute and gigabytes to load in full: the bounds are
+    checked first, streaming (the limit is lowered here to keep the test small)."""
+    from openpyxl import Workbook
+
+    from tracker.assessment import datasheets
+
+    monkeypatch.setattr(datasheets, "MAX_SHEET_ROWS", 40)
+    book = Workbook(write_only=not declared)
+    sheet = book.create_sheet(datasheets.SHEET)
+    book.create_sheet(datasheets.HIDDEN)
+    for number in range(60):
+        sheet.append([f"{number:04d}", "Someone", "Achieved", ""])
+    if declared:
+        del book["Sheet"]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    loaded = []
+    monkeypatch.setattr(datasheets, "load_workbook", _spy(datasheets.load_workbook, loaded))
+    with pytest.raises(datasheets.DataSheetError, match="more than 45 rows"):
+        datasheets.plan_import(buffer.getvalue(), cast.group, cast.unit30)
+    assert loaded == [True]  # only the streaming read-only pass ran
+
+
+def _spy(load, calls):
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("read_only", False))
+        return load(*args, **kwargs)
+
+    return spy
+
+
+def test_a_file_too_large_to_be_a_data_sheet_is_refused_unread(cast, monkeypatch):
+    from tracker.assessment import datasheets
+
+    monkeypatch.setattr(datasheets, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(datasheets.DataSheetError, match="far larger than a data sheet"):
+        datasheets.plan_import(b"PK" + b"\0" * 2000, cast.group, cast.unit30)

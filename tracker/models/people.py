@@ -1,6 +1,7 @@
 """Centre, years, teaching groups, learners and their enrolments on units."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -34,6 +35,14 @@ class Centre(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ocr_number})"
+
+    def current_year(self) -> "AcademicYear":
+        """Return the centre's current academic year (or its first, when none is marked
+        current). Raises PermissionDenied, shown as a page, when the centre has none yet."""
+        year = self.years.filter(is_current=True).first() or self.years.first()
+        if year is None:
+            raise PermissionDenied("Set up an academic year first (Django admin).")
+        return year
 
 
 class AcademicYear(models.Model):

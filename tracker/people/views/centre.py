@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
 from tracker.models import (
-    AcademicYear,
     Decision,
     Enrolment,
     GcseTargetRange,
@@ -24,13 +23,6 @@ from tracker.pagination import paginate
 from tracker.people.forms import AspirationForm, GcseRangeFormSet, GroupForm, StaffForm
 from tracker.people.targets import targets_from_gcse
 from tracker.reports.dashboard import SERIES, centre_figures
-
-
-def _current_year(centre) -> AcademicYear:
-    year = centre.years.filter(is_current=True).first() or centre.years.first()
-    if year is None:
-        raise access.PermissionDenied("Set up an academic year first (Django admin).")
-    return year
 
 
 @require_safe
@@ -132,7 +124,7 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Create a group, or change its name, units, teachers and internal verifiers."""
     centre = access.centre_for_admin(request.user)
     group = access.get_centre_group(request.user, pk) if pk else None
-    initial = {} if group else {"academic_year": _current_year(centre)}
+    initial = {} if group else {"academic_year": centre.current_year()}
     form = GroupForm(request.POST or None, instance=group, centre=centre, initial=initial)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)

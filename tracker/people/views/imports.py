@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods
 from tracker import access
 from tracker.people.forms import ImportForm
 from tracker.people.importing import ImportFileError, apply_plan, build_plan, read_table
-from tracker.people.views.centre import _current_year
 
 IMPORT_SESSION_KEY = "learner_import"
 
@@ -32,7 +31,7 @@ def _pending_name(token: str, suffix: str) -> str:
 def import_learners(request: HttpRequest) -> HttpResponse:
     """Upload a learners file and see what importing it would do, before anything changes."""
     centre = access.centre_for_admin(request.user)
-    year = _current_year(centre)
+    year = centre.current_year()
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -81,7 +80,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         plan = build_plan(
             read_table(content, pending["name"]),
             centre,
-            _current_year(centre),
+            centre.current_year(),
             move_groups=request.POST.get("move_groups") == "on",
         )
     except ImportFileError as error:

@@ -501,3 +501,32 @@ def test_a_stale_save_on_the_marking_page_keeps_what_was_typed_beside_the_stored
     decide(teacher, cast, "P1", "not_yet", "My own typed feedback.", htmx=True)
     decision.refresh_from_db()
     assert (decision.status, decision.feedback) == (Status.NOT_YET, "My own typed feedback.")
+
+
+def test_one_wrong_exam_mark_saves_none_and_keeps_every_typed_mark(cast, client_for):
+    add_learners(cast, 13)
+    enrolments = list(
+        cast.unit6.enrolments.filter(learner__group=cast.group).order_by("learner__last_name")
+    )
+    assert len(enrolments) == 14
+    marks = {f"mark-{e.pk}": str(20 + index) for index, e in enumerate(enrolments)}
+    bad = enrolments[5]
+    marks[f"mark-{bad.pk}"] = "61"
+    response = client_for("teacher").post(
+        reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
+        {"series": "Mock 1", "kind": "real", **marks},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert not ExamMark.objects.exists()
+    assert "No marks saved." in body
+    for name, value in marks.items():
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
+        assert f'value="{value}"' in field
+        assert ('aria-invalid="true"' in field) == (name == f"mark-{bad.pk}")
+    field = re.search(rf'<input[^>]*name="mark-{bad.pk}"[^>]*>', body).group(0)
+    assert f'aria-describedby="mark-error-{bad.pk} mark-help"' in field
+    error = re.search(rf'<div class="invalid-feedback" id="mark-error-{bad.pk}">(.*?)</div>', body)
+    assert error.group(1) == "&#x27;61&#x27; is not a mark from 0 to 60"
+    assert 'name="series"' in body and 'value="Mock 1"' in body
+    assert '<option value="real" selected>' in body

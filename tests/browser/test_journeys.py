@@ -107,6 +107,43 @@ def assess(cast, code: str, status: str, feedback: str = "") -> None:
     record_decision(decision, cast.teacher, status, feedback, decision.revision)
 
 
+def test_a_grid_save_refused_by_a_conflict_shows_the_stored_decision(catalogue, cast, visitor):
+    from tracker.assessment.services import record_decision
+
+    teacher = visitor("teacher-grid-conflict")
+    teacher.sign_in("teacher")
+    page = teacher.page
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
+    # Another teacher of the group decides P1 while the page is open.
+    cast.group.teachers.add(cast.other_teacher)
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    record_decision(decision, cast.other_teacher, "achieved", "Theirs.", decision.revision)
+    cell, select = f"#cell-{cast.enrolment.pk}-P1", f"#s-{cast.enrolment.pk}-P1"
+    page.select_option(select, "not_yet")
+    page.wait_for_selector(f"{cell} .cell-message")
+    assert page.input_value(select) == "achieved"
+    said = page.inner_text(f"{cell} .cell-message")
+    assert said.startswith("Not saved: changed by Other_Teacher Staff at ")
+    assert said.endswith("to ✓ Achieved. The cell now shows the stored decision.")
+    assert said in page.inner_text("#grid-status")
+    teacher.check()
+    decision.refresh_from_db()
+    assert (decision.status, decision.feedback) == (Status.ACHIEVED, "Theirs.")
+    # The cell now carries the stored revision: deciding again is a deliberate change.
+    page.select_option(select, "not_yet")
+    page.wait_for_selector("#grid-status:has-text('Saved P1')")
+    decision.refresh_from_db()
+    assert decision.status == Status.NOT_YET
+    # Any other failure puts the stored value back and says so in the cell.
+    page.route("**/decide/", lambda route: route.fulfill(status=500, body="Server Error"))
+    page.select_option(select, "achieved")
+    page.wait_for_selector(f"{cell} .cell-message:has-text('Not saved (error 500)')")
+    assert page.input_value(select) == "not_yet"
+    teacher.check()
+    decision.refresh_from_db()
+    assert decision.status == Status.NOT_YET
+
+
 def test_teacher_records_unit6_mock_marks_and_sees_near_pass(catalogue, cast, visitor):
     from criteria.models import BoundarySet
 

@@ -59,24 +59,33 @@ class ExamMarkForm(CleansText, forms.Form):
 
     def mark_problems(self) -> list[str]:
         """Return one line per mark that is not a whole number from 0 to the maximum."""
-        problems = []
+        found = self._found if hasattr(self, "_found") else self._bad_marks()
+        return [f"{enrolment.learner.full_name}: {problem}" for enrolment, problem in found]
+
+    def _bad_marks(self) -> list[tuple]:
+        if not hasattr(self, "cleaned_data"):
+            return []
+        bad = []
         for enrolment in self.enrolments:
             raw = self.cleaned_data.get(f"mark-{enrolment.pk}", "")
             if raw and not self._is_mark(raw):
-                problems.append(
-                    f"{enrolment.learner.full_name}: '{raw}' is not a mark "
-                    f"from 0 to {self.max_mark}"
-                )
-        return problems
+                bad.append((enrolment, f"'{raw}' is not a mark from 0 to {self.max_mark}"))
+        return bad
 
     def _is_mark(self, raw: str) -> bool:
         return raw.isascii() and raw.isdigit() and int(raw) <= (self.max_mark or 0)
 
+    def mark_fields(self) -> dict[int, forms.BoundField]:
+        """Return each learner-unit's mark field by its pk, for the page to put by its name."""
+        return {enrolment.pk: self[f"mark-{enrolment.pk}"] for enrolment in self.enrolments}
+
     def clean(self):
         cleaned = super().clean()
-        problems = self.mark_problems()
-        if problems:
-            raise forms.ValidationError("; ".join(problems), code="marks")
+        bad = self._found = self._bad_marks()
+        for enrolment, problem in bad:
+            self.add_error(f"mark-{enrolment.pk}", problem)
+        if bad:
+            return cleaned
         cleaned["marks"] = [
             (enrolment, int(cleaned[f"mark-{enrolment.pk}"]))
             for enrolment in self.enrolments

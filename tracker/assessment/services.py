@@ -23,7 +23,17 @@ class AssessmentError(Exception):
 
 
 class DecisionConflict(AssessmentError):
-    """Someone else changed the decision since it was loaded."""
+    """Someone else changed the decision since it was loaded.
+
+    `stored` is the decision as it now stands; `changed_by` and `changed_at` (local time,
+    "HH:MM") say who made its last change and when, for pages that show the stored version.
+    """
+
+    def __init__(self, message: str, stored: Decision, changed_by: str, changed_at: str):
+        super().__init__(message)
+        self.stored = stored
+        self.changed_by = changed_by
+        self.changed_at = changed_at
 
 
 def decision_for(enrolment: Enrolment, item: Criterion | TopicItem) -> Decision:
@@ -77,7 +87,10 @@ def record_decision(
             when = timezone.localtime(last.changed_at).strftime("%H:%M") if last else ""
             raise DecisionConflict(
                 f"This decision was changed by {who} at {when}: reload to see it, "
-                "then decide again."
+                "then decide again.",
+                stored=current,
+                changed_by=str(who),
+                changed_at=when,
             )
         if current.status == status and current.feedback == feedback.strip():
             return warnings

@@ -414,3 +414,119 @@ def test_lead_assessor_authorises_a_resubmission_from_the_marking_page(cast, cli
     assert decision.resubmission_authorised_by == cast.teacher
     response = decide(teacher, cast, "P1", "achieved", htmx=True)
     assert "not authorised" not in response.content.decode()
+
+
+def grid_cell(body: str, code: str) -> str:
+    return re.search(rf'<td id="cell-\d+-{code}".*?</td>', body, re.S).group(0)
+
+
+def grid_status(body: str) -> str:
+    return re.search(r'<div id="grid-status".*?</div>', body, re.S).group(0)
+
+
+def decided_by_the_other_teacher(cast, code: str, status: str, feedback: str = "") -> Decision:
+    """Another teacher of the group decides behind the page (the page holds the old revision)."""
+    from tracker.assessment.services import record_decision
+
+    cast.group.teachers.add(cast.other_teacher)
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code=code)
+    record_decision(decision, cast.other_teacher, status, feedback, decision.revision)
+    return decision
+
+
+def test_a_stale_grid_save_answers_409_with_the_stored_cell_and_why(cast, client_for):
+    stale = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1").revision
+    decision = decided_by_the_other_teacher(cast, "P1", "achieved", "Theirs.")
+    response = decide(
+        client_for("teacher"), cast, "P1", "not_yet", revision=stale, htmx=True, grid=True
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    cell = grid_cell(body, "P1")
+    assert '<option value="achieved" selected>' in cell
+    assert '"not_yet" selected' not in cell
+    assert f'name="revision" value="{decision.revision}"' in cell
+    message = "Not saved: changed by Other_Teacher Staff at "
+    assert message in cell and message in grid_status(body)
+    assert "to ✓ Achieved. The cell now shows the stored decision." in cell
+    assert re.search(r'aria-describedby="(msg-\d+-P1)".*id="\1"', cell, re.S)
+    decision.refresh_from_db()
+    assert (decision.status, decision.feedback) == (Status.ACHIEVED, "Theirs.")
+
+
+def test_a_grid_save_that_cannot_be_made_says_why_in_the_cell(cast, client_for):
+    response = decide(client_for("teacher"), cast, "P1", "maybe", htmx=True, grid=True)
+    assert response.status_code == 400
+    cell = grid_cell(response.content.decode(), "P1")
+    assert "Not saved: Select a valid choice." in cell
+    assert '<option value="" selected>● Submitted</option>' in cell
+    assert Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1").status == (
+        Status.SUBMITTED
+    )
+
+
+def test_a_grid_save_by_someone_who_may_not_decide_says_why_in_the_cell(cast, client_for):
+    response = decide(client_for("iv"), cast, "P1", "achieved", htmx=True, grid=True)
+    assert response.status_code == 403
+    body = response.content.decode()
+    cell = grid_cell(body, "P1")
+    assert "Not saved: Only the learner&#x27;s teachers record decisions." in cell
+    assert "<select" not in cell and "● Submitted" in cell
+    assert "Not saved" in grid_status(body)
+    assert Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1").status == (
+        Status.SUBMITTED
+    )
+
+
+def test_a_stale_save_on_the_marking_page_keeps_what_was_typed_beside_the_stored(cast, client_for):
+    stale = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1").revision
+    decision = decided_by_the_other_teacher(cast, "P1", "achieved", "Their careful note.")
+    teacher = client_for("teacher")
+    response = decide(
+        teacher, cast, "P1", "not_yet", "My own typed feedback.", revision=stale, htmx=True
+    )
+    body = response.content.decode()
+    assert "This decision was changed by Other_Teacher Staff at" in body
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", body, re.S).group(1)
+    assert textarea == "My own typed feedback."
+    assert re.search(r'value="not_yet" id="n-c:\d+" checked', body)
+    assert not re.search(r'value="achieved" id="a-c:\d+" checked', body)
+    stored = re.search(r'<div[^>]*id="stored-P1".*?</div>', body, re.S).group(0)
+    assert "saved by Other_Teacher Staff at" in stored and "✓ Achieved" in stored
+    assert "Their careful note." in stored
+    decision.refresh_from_db()
+    assert f'name="revision" value="{decision.revision}"' in body
+    assert (decision.status, decision.feedback) == (Status.ACHIEVED, "Their careful note.")
+    # Saving again, with the stored revision the form now carries, replaces theirs on purpose.
+    decide(teacher, cast, "P1", "not_yet", "My own typed feedback.", htmx=True)
+    decision.refresh_from_db()
+    assert (decision.status, decision.feedback) == (Status.NOT_YET, "My own typed feedback.")
+
+
+def test_one_wrong_exam_mark_saves_none_and_keeps_every_typed_mark(cast, client_for):
+    add_learners(cast, 13)
+    enrolments = list(
+        cast.unit6.enrolments.filter(learner__group=cast.group).order_by("learner__last_name")
+    )
+    assert len(enrolments) == 14
+    marks = {f"mark-{e.pk}": str(20 + index) for index, e in enumerate(enrolments)}
+    bad = enrolments[5]
+    marks[f"mark-{bad.pk}"] = "61"
+    response = client_for("teacher").post(
+        reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
+        {"series": "Mock 1", "kind": "real", **marks},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert not ExamMark.objects.exists()
+    assert "No marks saved." in body
+    for name, value in marks.items():
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
+        assert f'value="{value}"' in field
+        assert ('aria-invalid="true"' in field) == (name == f"mark-{bad.pk}")
+    field = re.search(rf'<input[^>]*name="mark-{bad.pk}"[^>]*>', body).group(0)
+    assert f'aria-describedby="mark-error-{bad.pk} mark-help"' in field
+    error = re.search(rf'<div class="invalid-feedback" id="mark-error-{bad.pk}">(.*?)</div>', body)
+    assert error.group(1) == "&#x27;61&#x27; is not a mark from 0 to 60"
+    assert 'name="series"' in body and 'value="Mock 1"' in body
+    assert '<option value="real" selected>' in body

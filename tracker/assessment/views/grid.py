@@ -22,6 +22,15 @@ from tracker.models import (
 def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Learners × criteria for a group and unit, editable in place from the keyboard."""
     group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="view")
+    return render(request, "tracker/assessment/grid.html", _grid_context(request, group, unit))
+
+
+def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | None = None) -> dict:
+    """The grid page's rows and columns, filtered as asked, with the exam marks form.
+
+    `exam_form` is a bound form refused on save, shown again with every typed mark and what
+    is wrong beside each wrong one; otherwise the form starts empty.
+    """
     enrolments = (
         Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("learner__group", "unit__suite")
@@ -45,7 +54,16 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             row.visible = row.items
     if status_filter in Status.values:
         rows = [row for row in rows if any(entry.status == status_filter for entry in row.visible)]
-    context = {
+    can_assess = access.teaches(request.user, group)
+    if unit.is_examined and can_assess:
+        if exam_form is None:
+            exam_form = ExamMarkForm(
+                enrolments=[row.enrolment for row in rows], max_mark=unit.exam_max_mark
+            )
+        fields = exam_form.mark_fields()
+        for row in rows:
+            row.mark_field = fields.get(row.enrolment.pk)
+    return {
         "group": group,
         "unit": unit,
         "rows": rows,
@@ -54,26 +72,29 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "status_filter": status_filter,
         "assignments": assignments,
         "assignment_filter": assignment_filter,
-        "can_assess": access.teaches(request.user, group),
+        "can_assess": can_assess,
+        "exam_form": exam_form,
     }
-    return render(request, "tracker/assessment/grid.html", context)
 
 
 @require_POST
 @login_required
 def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
-    """Enter raw marks of an exam series for a group's learners on an examined unit."""
+    """Enter raw marks of an exam series for a group's learners on an examined unit.
+
+    All or nothing: one wrong mark saves none, and the grid page is shown again with the
+    marks as typed and the wrong one marked beside it.
+    """
     group, unit = access.get_group_unit_for_user(
         request.user, pk, unit_pk, need="teach", mode=Unit.Mode.EXAMINED
     )
     enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
     form = ExamMarkForm(request.POST, enrolments=enrolments, max_mark=unit.exam_max_mark)
     if not form.is_valid():
-        if form.mark_problems() and not (form.has_error("series") or form.has_error("kind")):
-            messages.error(request, "No marks saved. " + "; ".join(form.mark_problems()))
-        else:
-            messages.error(request, "Name the series and say whether it is a mock or the OCR exam.")
-        return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+        # Nothing is saved; the page comes back with every typed mark and the wrong ones marked.
+        return render(
+            request, "tracker/assessment/grid.html", _grid_context(request, group, unit, form)
+        )
     series, kind, saved = form.cleaned_data["series"], form.cleaned_data["kind"], 0
     for enrolment, value in form.cleaned_data["marks"]:
         ExamMark.objects.update_or_create(

@@ -16,6 +16,7 @@ from tracker.assessment.forms import AuthoriseForm, DecisionForm, PredictionForm
 from tracker.assessment.progress import progress_for
 from tracker.assessment.services import (
     AssessmentError,
+    DecisionConflict,
     authorise_resubmission,
     decision_for,
     record_decision,
@@ -31,6 +32,7 @@ from tracker.models import (
     Prediction,
 )
 from tracker.pagination import paginate
+from tracker.templatetags.tracker_format import status_badge
 
 
 @require_safe
@@ -121,14 +123,25 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
-    """Record a decision on one criterion; htmx gets the updated row and grade back."""
+    """Record a decision on one criterion; htmx gets the updated row and grade back.
+
+    A refused save says why where it was made. On the grid the cell comes back as stored
+    (409 for a conflict, 400 for a save that cannot be made, 403 for someone who may not
+    decide), so the page never shows a value that was not saved. On the marking page a
+    conflict keeps what the teacher typed and shows the stored version beside it; the form
+    then carries the stored revision, so saving again deliberately replaces it.
+    """
     enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
-    if not access.can_assess(request.user, enrolment.learner):
-        raise PermissionDenied("Only the learner's teachers record decisions.")
     form = DecisionForm(request.POST)
+    grid = form["from"].value() == "grid" and bool(request.headers.get("HX-Request"))
+    if not access.can_assess(request.user, enrolment.learner):
+        refusal = "Only the learner's teachers record decisions."
+        if grid:
+            return _grid_cell(request, enrolment, form, "Not saved: " + refusal, 403, False)
+        raise PermissionDenied(refusal)
     form.fields["evidence"].choices = [(e.pk, e.pk) for e in enrolment.evidence.all()]
-    grid = form["from"].value() == "grid"
     error = None
+    conflict: DecisionConflict | None = None
     warnings: list[str] = []
     if form.is_valid():
         item = access.get_assessable_item(enrolment, form.cleaned_data["item"])
@@ -142,6 +155,9 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
                 form.cleaned_data["revision"],
                 form.cleaned_data["evidence"] if "evidence" in request.POST else None,
             )
+        except DecisionConflict as problem:
+            conflict = problem
+            error = str(problem)
         except AssessmentError as problem:
             error = str(problem)
     else:
@@ -154,24 +170,17 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
                 request, "Decision saved." + (" " + " ".join(warnings) if warnings else "")
             )
         return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
-    (progress,) = progress_for([enrolment])
     if grid:
-        key = form.cleaned_data.get("item") if form.is_valid() else None
-        cell = next(
-            (entry for entry in progress.items if key and f"{key[0]}:{entry.item.pk}" == key), None
-        )
-        return render(
-            request,
-            "tracker/assessment/_grid_cell_response.html",
-            {
-                "entry": cell,
-                "progress": progress,
-                "error": error,
-                "warnings": warnings,
-                "row": enrolment,
-            },
-            status=409 if error and "changed by" in error else 200,
-        )
+        if conflict is not None:
+            error = (
+                f"Not saved: changed by {conflict.changed_by} at {conflict.changed_at} to "
+                f"{status_badge(conflict.stored.status)}. The cell now shows the stored decision."
+            )
+            return _grid_cell(request, enrolment, form, error, 409)
+        if error:
+            return _grid_cell(request, enrolment, form, "Not saved: " + error, 400)
+        return _grid_cell(request, enrolment, form, None, 200, warnings=warnings)
+    (progress,) = progress_for([enrolment])
     annotate_items(progress, evidence_by_item(enrolment))
     key = form.cleaned_data.get("item") if form.is_valid() else form["item"].value() or ""
     entry = next((e for e in progress.items if e.key == key), None)
@@ -180,6 +189,20 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
             list(entry.decision.changes.select_related("changed_by")) if entry.decision else []
         )
         entry.revision = entry.decision.revision if entry.decision else 0
+    kept = stored = None
+    if conflict is not None:
+        error = (
+            f"This decision was changed by {conflict.changed_by} at {conflict.changed_at}, "
+            "so yours was not saved. Yours is still in the form and theirs is shown below it: "
+            "Save again to replace theirs."
+        )
+        kept = {"status": form.cleaned_data["status"], "feedback": form.cleaned_data["feedback"]}
+        stored = {
+            "status": conflict.stored.status,
+            "feedback": conflict.stored.feedback,
+            "by": conflict.changed_by,
+            "at": conflict.changed_at,
+        }
     return render(
         request,
         "tracker/assessment/_decision_response.html",
@@ -190,7 +213,37 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
             "warnings": warnings,
             "can_assess": True,
             "enrolment": enrolment,
+            "kept": kept,
+            "stored": stored,
         },
+    )
+
+
+def _grid_cell(
+    request: HttpRequest,
+    enrolment: Enrolment,
+    form: DecisionForm,
+    error: str | None,
+    status: int,
+    can_assess: bool = True,
+    warnings: list[str] | None = None,
+) -> HttpResponse:
+    """Answer a grid save with its cell as now stored, the row's totals and a status line."""
+    (progress,) = progress_for([enrolment])
+    key = form["item"].value() or ""
+    cell = next((entry for entry in progress.items if entry.key == key), None)
+    return render(
+        request,
+        "tracker/assessment/_grid_cell_response.html",
+        {
+            "entry": cell,
+            "progress": progress,
+            "error": error,
+            "warnings": warnings or [],
+            "row": enrolment,
+            "can_assess": can_assess,
+        },
+        status=status,
     )
 
 

@@ -7,3 +7,75 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The group grid saves a cell when its select changes. A refused save (409: someone else
+// changed it first; 400: it cannot be saved; 403: not allowed) is answered with the cell as
+// stored and why, which htmx 2 would not swap in by default: swap it, so the cell never shows
+// a value that was not saved. Only grid cells, and only when the answer is a cell.
+var GRID_REFUSALS = [400, 403, 409];
+
+function gridCellOf(element) {
+  return element && element.closest ? element.closest("td[data-grid-cell]") : null;
+}
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var detail = event.detail;
+  if (
+    GRID_REFUSALS.indexOf(detail.xhr.status) !== -1 &&
+    gridCellOf(detail.elt) &&
+    typeof detail.serverResponse === "string" &&
+    detail.serverResponse.indexOf("data-grid-cell") !== -1
+  ) {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  }
+});
+
+// Any other failure (signed out, a server error, no network): put the stored value back in
+// the cell's select and say in the cell and the status line that nothing was saved.
+function gridSaveFailed(event, why) {
+  var cell = gridCellOf(event.detail.elt);
+  if (!cell) {
+    return;
+  }
+  var select = cell.querySelector("select");
+  if (select) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].defaultSelected) {
+        select.selectedIndex = i;
+      }
+    }
+  }
+  var note = cell.querySelector(".cell-message");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "cell-message small mb-0";
+    note.id = "msg-" + cell.id;
+    cell.appendChild(note);
+    if (select) {
+      select.setAttribute("aria-describedby", note.id);
+    }
+  }
+  note.textContent = why;
+  cell.classList.add("cell-refused");
+  var status = document.getElementById("grid-status");
+  if (status) {
+    status.textContent = why;
+  }
+}
+
+document.addEventListener("htmx:responseError", function (event) {
+  gridSaveFailed(
+    event,
+    "Not saved (error " +
+      event.detail.xhr.status +
+      "): the cell shows the stored decision. Reload the page, then try again."
+  );
+});
+
+document.addEventListener("htmx:sendError", function (event) {
+  gridSaveFailed(
+    event,
+    "Not saved: the server could not be reached. The cell shows the stored decision."
+  );
+});

@@ -137,3 +137,8 @@ class ReplacesForm(CleansText, forms.Form):
     """The upload page's ?replaces=: the evidence a new version replaces (looked up later)."""
 
     replaces = IdField(required=False)
+
+
+class WithdrawForm(CleansText, forms.Form):
+    """The learner's confirmation that evidence is withdrawn: nothing to fill in but the
+    button (and the CSRF token)."""

@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
 from tracker.assessment.progress import progress_for
@@ -17,9 +17,10 @@ from tracker.evidence.forms import (
     OneTimeTokenForm,
     ReplacesForm,
     StaffEvidenceForm,
+    WithdrawForm,
 )
 from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
-from tracker.evidence.services import submit_evidence, withdraw_evidence
+from tracker.evidence.services import assessed_since, submit_evidence, withdraw_evidence
 from tracker.lib.forms import valid_or_400
 from tracker.lib.uploads import HashingUploadHandler, extension_of, sha256_of
 from tracker.models import Enrolment, Evidence
@@ -155,13 +156,35 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """Withdraw unassessed evidence (it stays in the record, hidden from assessment)."""
+    """Withdraw unassessed evidence (it stays in the record, hidden from assessment).
+
+    GET asks first: what is withdrawn and what it means; only the confirming POST withdraws.
+    """
     evidence = access.get_evidence_for_user(request.user, pk)
     if evidence.enrolment.learner.user_id != request.user.pk:
         raise PermissionDenied("Only the learner can withdraw their evidence.")
+    if request.method == "GET":
+        if evidence.withdrawn_at:
+            messages.info(request, f"{evidence.title} is already withdrawn.")
+            return redirect("learner_unit", pk=evidence.enrolment_id)
+        links = evidence.links.select_related("criterion", "topic")
+        codes = [(link.criterion or link.topic).code for link in links]
+        assessed = sorted({decision.item_code for decision in assessed_since(evidence)})
+        return render(
+            request,
+            "tracker/evidence/withdraw.html",
+            {
+                "evidence": evidence,
+                "enrolment": evidence.enrolment,
+                "codes": ", ".join(codes),
+                "assessed": ", ".join(assessed),
+                "form": WithdrawForm(),
+            },
+        )
+    valid_or_400(WithdrawForm(request.POST))
     try:
         withdraw_evidence(evidence, request.user)
     except AssessmentError as error:

@@ -59,7 +59,8 @@ GET_MATRIX = {
     "centre:import_confirm": (lambda c: {}, GET_REFUSED),
     "learner_unit": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
     "upload": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
-    "withdraw": (lambda c: {"pk": c.evidence.pk}, GET_REFUSED),
+    # GET asks the learner to confirm; the POST withdraws (POST_MATRIX).
+    "withdraw": (lambda c: {"pk": c.evidence.pk}, row(LOGIN, 200, 404, 403, 404, 403, 403)),
     "download": (lambda c: {"pk": c.evidence.pk}, row(LOGIN, 200, 404, 200, 404, 200, 200)),
     "queue": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 403)),
     "mark": (ENROLMENT, row(LOGIN, 302, 404, 200, 404, 200, 200)),

@@ -55,6 +55,7 @@ FIELDS = [
     "location",
     "declaration",
     "statement",
+    "token",
     # people and the centre
     "target_grade",
     "first_name",

@@ -1,5 +1,8 @@
 """Forms for handing in evidence: learners' uploads and evidence added by staff."""
 
+import re
+import secrets
+
 from django import forms
 from django.conf import settings
 
@@ -26,7 +29,39 @@ class CheckedFileMixin:
         return upload
 
 
-class EvidenceForm(CleansText, CheckedFileMixin, forms.Form):
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_form_token() -> str:
+    """Return a fresh one-time token for a form about to be shown."""
+    return secrets.token_urlsafe(24)
+
+
+class OneTimeTokenForm(CleansText, forms.Form):
+    """The one-time token a hand-in form carries, issued when the page was shown.
+
+    A token that is missing or not one the site issues counts as none (no protection against
+    sending twice, nothing refused): a page opened before tokens existed still hands in.
+    """
+
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", new_form_token())
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data.get("token") or ""
+        return token if TOKEN.fullmatch(token) else ""
+
+    def cleaned_token(self) -> str:
+        """Return the token alone, whatever else the form holds ("" for none)."""
+        self.is_valid()
+        return self.cleaned_data.get("token", "")
+
+
+class EvidenceForm(CheckedFileMixin, OneTimeTokenForm):
     """A learner's upload: the file, what it covers, a note, and the declaration."""
 
     file = forms.FileField(label="File")
@@ -67,7 +102,7 @@ class EvidenceForm(CleansText, CheckedFileMixin, forms.Form):
         return cleaned
 
 
-class StaffEvidenceForm(CleansText, CheckedFileMixin, forms.Form):
+class StaffEvidenceForm(CheckedFileMixin, OneTimeTokenForm):
     """Evidence a teacher adds for a learner: an observation, a witness testimony, a recording."""
 
     kind = forms.ChoiceField(
@@ -102,3 +137,8 @@ class ReplacesForm(CleansText, forms.Form):
     """The upload page's ?replaces=: the evidence a new version replaces (looked up later)."""
 
     replaces = IdField(required=False)
+
+
+class WithdrawForm(CleansText, forms.Form):
+    """The learner's confirmation that evidence is withdrawn: nothing to fill in but the
+    button (and the CSRF token)."""

@@ -43,8 +43,14 @@ def submit_evidence(
     statement: str = "",
     declared: bool = False,
     replaces: Evidence | None = None,
+    form_token: str = "",
 ) -> Evidence:
-    """Store evidence against criteria or topics and mark them submitted for assessment."""
+    """Store evidence against criteria or topics and mark them submitted for assessment.
+
+    `form_token` is the one-time token of the form it came from: a second hand-in with the
+    same token raises IntegrityError (the database's unique constraint decides a race), and
+    nothing of it is left behind, neither rows nor the stored file.
+    """
     if not claims:
         raise AssessmentError("Tick at least one criterion or topic this evidence covers.")
     if kind == Evidence.Kind.UPLOAD and not declared:
@@ -69,6 +75,7 @@ def submit_evidence(
                 uploaded_by=uploader,
                 replaces=replaces,
                 version=replaces.version + 1 if replaces else 1,
+                form_token=form_token or None,
             )
             if upload is not None:
                 evidence.file.save(original_name or "evidence", upload, save=False)

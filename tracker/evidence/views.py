@@ -3,19 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
 from tracker.assessment.progress import progress_for
 from tracker.assessment.services import AssessmentError
-from tracker.evidence.forms import EvidenceForm, ReplacesForm, StaffEvidenceForm
+from tracker.evidence.forms import (
+    EvidenceForm,
+    OneTimeTokenForm,
+    ReplacesForm,
+    StaffEvidenceForm,
+    WithdrawForm,
+)
 from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
-from tracker.evidence.services import submit_evidence, withdraw_evidence
+from tracker.evidence.services import assessed_since, submit_evidence, withdraw_evidence
 from tracker.lib.forms import valid_or_400
 from tracker.lib.uploads import HashingUploadHandler, extension_of, sha256_of
+from tracker.models import Enrolment, Evidence
 
 
 def with_handler(view):
@@ -33,6 +41,25 @@ def with_handler(view):
 
     wrapped.__name__ = view.__name__
     return wrapped
+
+
+def already_handed_in(token: str, enrolment: Enrolment) -> Evidence | None:
+    """Return the evidence a form with this one-time token already made (None for no token).
+
+    A token found on another learner-unit's evidence (no page ever shows one) answers an
+    unsaved Evidence, so the hand-in is refused without naming anything of it.
+    """
+    if not token:
+        return None
+    found = Evidence.objects.filter(form_token=token).first()
+    if found is not None and found.enrolment_id != enrolment.pk:
+        return Evidence(enrolment=enrolment)
+    return found
+
+
+def _answer_handed_in(request: HttpRequest, evidence: Evidence, what: str):
+    name = f": {evidence.original_name}" if evidence.pk and evidence.original_name else ""
+    messages.info(request, f"{what}{name}. Nothing new was stored.")
 
 
 @require_safe
@@ -82,6 +109,12 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         too_large=getattr(request, "upload_too_large", None),
         initial=initial,
     )
+    if request.method == "POST":
+        # The same form sent again (a double tap, a refresh): nothing new, the same answer.
+        token = OneTimeTokenForm(request.POST).cleaned_token()
+        if done := already_handed_in(token, enrolment):
+            _answer_handed_in(request, done, "Already handed in")
+            return redirect("learner_unit", pk=enrolment.pk)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -96,7 +129,15 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 declared=form.cleaned_data["declaration"],
                 replaces=replaces if replaces and not hasattr(replaces, "replaced_by") else None,
+                form_token=token,
             )
+        except IntegrityError:
+            # Lost a race with the same form sent at the same moment: the other one stored it.
+            done = already_handed_in(token, enrolment)
+            if done is None:
+                raise
+            _answer_handed_in(request, done, "Already handed in")
+            return redirect("learner_unit", pk=enrolment.pk)
         except AssessmentError as error:
             form.add_error(None, str(error))
         else:
@@ -115,13 +156,35 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """Withdraw unassessed evidence (it stays in the record, hidden from assessment)."""
+    """Withdraw unassessed evidence (it stays in the record, hidden from assessment).
+
+    GET asks first: what is withdrawn and what it means; only the confirming POST withdraws.
+    """
     evidence = access.get_evidence_for_user(request.user, pk)
     if evidence.enrolment.learner.user_id != request.user.pk:
         raise PermissionDenied("Only the learner can withdraw their evidence.")
+    if request.method == "GET":
+        if evidence.withdrawn_at:
+            messages.info(request, f"{evidence.title} is already withdrawn.")
+            return redirect("learner_unit", pk=evidence.enrolment_id)
+        links = evidence.links.select_related("criterion", "topic")
+        codes = [(link.criterion or link.topic).code for link in links]
+        assessed = sorted({decision.item_code for decision in assessed_since(evidence)})
+        return render(
+            request,
+            "tracker/evidence/withdraw.html",
+            {
+                "evidence": evidence,
+                "enrolment": evidence.enrolment,
+                "codes": ", ".join(codes),
+                "assessed": ", ".join(assessed),
+                "form": WithdrawForm(),
+            },
+        )
+    valid_or_400(WithdrawForm(request.POST))
     try:
         withdraw_evidence(evidence, request.user)
     except AssessmentError as error:
@@ -172,20 +235,33 @@ def staff_evidence(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResp
         items=item_choices(progress),
         too_large=getattr(request, "upload_too_large", None),
     )
+    if request.method == "POST":
+        token = OneTimeTokenForm(request.POST).cleaned_token()
+        if done := already_handed_in(token, enrolment):
+            _answer_handed_in(request, done, "Already added")
+            return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
         kind = form.cleaned_data["kind"]
-        submit_evidence(
-            enrolment,
-            request.user,
-            claims_from(progress, form.cleaned_data["items"], form.cleaned_data["location"]),
-            upload=upload,
-            original_name=upload.name if upload else "",
-            content_type=form.checked.content_type if upload else "",
-            sha256=(getattr(upload, "sha256", "") or sha256_of(upload)) if upload else "",
-            kind=kind,
-            statement=form.cleaned_data["statement"],
-        )
+        try:
+            submit_evidence(
+                enrolment,
+                request.user,
+                claims_from(progress, form.cleaned_data["items"], form.cleaned_data["location"]),
+                upload=upload,
+                original_name=upload.name if upload else "",
+                content_type=form.checked.content_type if upload else "",
+                sha256=(getattr(upload, "sha256", "") or sha256_of(upload)) if upload else "",
+                kind=kind,
+                statement=form.cleaned_data["statement"],
+                form_token=token,
+            )
+        except IntegrityError:
+            done = already_handed_in(token, enrolment)
+            if done is None:
+                raise
+            _answer_handed_in(request, done, "Already added")
+            return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
         messages.success(request, "Evidence added.")
         return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)
     return render(

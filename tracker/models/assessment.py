@@ -61,6 +61,10 @@ class Evidence(models.Model):
     )
     version = models.PositiveSmallIntegerField(default=1)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The one-time token of the form that handed this in: the same form sent twice (a double
+    # tap) finds the evidence it already made instead of making another. NULL when there is
+    # none (unique: many rows may have no token).
+    form_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
 

@@ -88,29 +88,57 @@ def verify(
 ) -> int:
     """Record agreement per decision, the overall judgement, and actions for disagreements.
 
-    Return the number of actions raised.
+    A decision has at most one action not yet closed on a sampled learner-unit: saving again
+    (the overall judgement after the action) asks nothing new and raises nothing new. An
+    action given again for a decision whose action is still open changes that action (the
+    same words and date change nothing); one whose action awaits review is refused until the
+    verifier closes it. Return the number of actions raised.
     """
     if item.signed_off_at:
         raise VerificationError("This learner-unit is signed off: reopen it to change it.")
     decisions = {d.pk: d for d in Decision.objects.filter(enrolment=item.enrolment)}
-    for decision_id, (agrees, _) in checks.items():
-        if not agrees and decision_id not in actions:
-            raise VerificationError(
-                f"Say what the assessor must do about {decisions[decision_id].item_code}, "
-                "and by when."
-            )
-    raised = 0
+    raised = changed = 0
     with transaction.atomic():
+        # One verification of a learner-unit at a time, so two saves cannot both raise.
+        SampleItem.objects.select_for_update().filter(pk=item.pk).first()
+        existing = item.actions.order_by("pk")
+        acted_on = {action.decision_id for action in existing}
+        outstanding = {
+            action.decision_id: action for action in existing.exclude(state=Action.State.CLOSED)
+        }
+        for decision_id, (agrees, _) in checks.items():
+            if not agrees and decision_id not in actions and decision_id not in acted_on:
+                raise VerificationError(
+                    f"Say what the assessor must do about {decisions[decision_id].item_code}, "
+                    "and by when."
+                )
+        for decision_id in actions:
+            waiting = outstanding.get(decision_id)
+            if waiting is not None and waiting.state != Action.State.OPEN:
+                raise VerificationError(
+                    f"The action on {decisions[decision_id].item_code} is awaiting your review: "
+                    "close it before raising another."
+                )
         for decision_id, (agrees, note) in checks.items():
             Check.objects.update_or_create(
                 item=item, decision_id=decision_id, defaults={"agrees": agrees, "comment": note}
             )
         for decision_id, (what, due_on) in actions.items():
             decision = decisions[decision_id]
-            Action.objects.create(
-                item=item, decision=decision, assessor=decision.assessor, what=what, due_on=due_on
-            )
-            raised += 1
+            action = outstanding.get(decision_id)
+            if action is None:
+                Action.objects.create(
+                    item=item,
+                    decision=decision,
+                    assessor=decision.assessor,
+                    what=what,
+                    due_on=due_on,
+                )
+                raised += 1
+            elif (action.what, action.due_on) != (what, due_on):
+                action.what, action.due_on = what, due_on
+                action.save(update_fields=["what", "due_on"])
+                changed += 1
         item.judgement, item.comment = judgement, comment
         item.save(update_fields=["judgement", "comment"])
         agreed = sum(1 for agrees, _ in checks.values() if agrees)
@@ -118,8 +146,9 @@ def verify(
             item.sample,
             verifier,
             f"Verified {item.enrolment.learner.full_name}: {agreed} agreed, "
-            f"{len(checks) - agreed} disagreed, {raised} action(s); judgement: "
-            f"{item.get_judgement_display()}",
+            f"{len(checks) - agreed} disagreed, {raised} action(s)"
+            + (f", {changed} changed" if changed else "")
+            + f"; judgement: {item.get_judgement_display()}",
             item,
         )
     return raised

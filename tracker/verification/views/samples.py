@@ -12,9 +12,7 @@ from tracker import access
 from tracker.assessment.progress import progress_for
 from tracker.evidence.items import annotate_items, evidence_by_item
 from tracker.lib.forms import form_errors, valid_or_400
-from tracker.models import (
-    SampleItem,
-)
+from tracker.models import Action, SampleItem
 from tracker.verification.forms import (
     ActionUpdateForm,
     IncludeForm,
@@ -136,8 +134,14 @@ def verify_item(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Verification saved; {raised} action(s) raised.")
         return redirect("iv_verify", pk=item.pk)
     checks = {check.decision_id: check for check in item.checks.all()}
+    actions = list(
+        item.actions.select_related("decision__criterion", "decision__topic", "assessor")
+    )
+    # A decision whose action is not closed yet shows that action instead of asking again.
+    outstanding = {a.decision_id: a for a in actions if a.state != Action.State.CLOSED}
     for entry in decided:
         entry.check = checks.get(entry.decision.pk)
+        entry.open_action = outstanding.get(entry.decision.pk)
     return render(
         request,
         "tracker/verification/iv_verify.html",
@@ -145,9 +149,7 @@ def verify_item(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "progress": progress,
             "decided": decided,
-            "actions": item.actions.select_related(
-                "decision__criterion", "decision__topic", "assessor"
-            ),
+            "actions": actions,
             "today": timezone.localdate(),
         },
     )

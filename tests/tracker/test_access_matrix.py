@@ -94,6 +94,7 @@ GET_MATRIX = {
         lambda c: {"pk": c.export_job.pk},
         row(LOGIN, 403, 403, 403, 403, 403, 404),
     ),
+    "export_retry": (lambda c: {"pk": c.export_job.pk}, GET_REFUSED),
     "moderation": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "moderation_zip": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "datasheet": (
@@ -144,6 +145,12 @@ POST_MATRIX = {
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         lambda c: {"token": "0" * 32},
         row(LOGIN, 404, 404, 302, 404, 403, 403),
+    ),
+    # A job of the admin's centre: 403 for other roles (an admin elsewhere gets 404).
+    "export_retry": (
+        lambda c: {"pk": c.export_job.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
     "withdraw": (
         lambda c: {"pk": c.evidence.pk},

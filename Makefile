@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+HOUSEKEEPING_SECONDS ?= 300
 
 .PHONY: run test test-fast setup setup-dev assets db lint format clean bench
 
@@ -38,9 +39,13 @@ run: db
 	@echo
 	@$(PY) manage.py demo_signins
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	@# The background worker (whole-centre exports) runs beside the site and stops with it.
+	@# The background worker (whole-centre exports) and the periodic housekeeping (every
+	@# HOUSEKEEPING_SECONDS) run beside the site and stop with it.
 	DEBUG=true $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	( trap 'kill $$pause 2>/dev/null; exit 0' TERM; while true; do \
+		DEBUG=true $(PY) manage.py housekeeping; sleep $(HOUSEKEEPING_SECONDS) & pause=$$!; wait $$pause; \
+	done ) & housekeeping=$$!; \
+	trap 'kill $$worker $$housekeeping 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup-dev

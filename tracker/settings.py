@@ -302,6 +302,14 @@ AT_RISK_WEEKS_WITHOUT_EVIDENCE = env_int("AT_RISK_WEEKS_WITHOUT_EVIDENCE", 4, mi
 # Background jobs (whole-centre exports) run through the task framework's database backend;
 # `make run` starts a worker beside the site (`python manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A background export whose progress has not moved for this many minutes lost its worker and
+# is marked failed (one still waiting to start, after an hour); `manage.py housekeeping`
+# and the export's progress page both check.
+EXPORT_STALL_MINUTES = env_int("EXPORT_STALL_MINUTES", 5, minimum=1)
+EXPORT_QUEUE_STALL_MINUTES = env_int("EXPORT_QUEUE_STALL_MINUTES", 60, minimum=1)
+# An uploaded learners file or data sheet waiting for its confirmation is deleted after this
+# many hours (by `manage.py housekeeping`); cancelling or replacing it deletes it at once.
+PENDING_UPLOAD_HOURS = env_int("PENDING_UPLOAD_HOURS", 24, minimum=1)
 
 # Internal verification samples: the minimum share of learners, and never fewer than this.
 IV_MINIMUM_SHARE = env_int("IV_MINIMUM_PERCENT", 25, minimum=1) / 100

@@ -57,6 +57,7 @@ GET_MATRIX = {
     "centre:import": (lambda c: {}, ADMIN_ONLY),
     "centre:targets": (lambda c: {}, ADMIN_ONLY),
     "centre:import_confirm": (lambda c: {}, GET_REFUSED),
+    "centre:import_cancel": (lambda c: {}, GET_REFUSED),
     "learner_unit": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
     "upload": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
     # GET asks the learner to confirm; the POST withdraws (POST_MATRIX).
@@ -94,6 +95,7 @@ GET_MATRIX = {
         lambda c: {"pk": c.export_job.pk},
         row(LOGIN, 403, 403, 403, 403, 403, 404),
     ),
+    "export_retry": (lambda c: {"pk": c.export_job.pk}, GET_REFUSED),
     "moderation": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "moderation_zip": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, ADMIN_ONLY),
     "datasheet": (
@@ -104,6 +106,7 @@ GET_MATRIX = {
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         row(LOGIN, 404, 404, 200, 404, 403, 403),
     ),
+    "datasheet_cancel": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "urs": (ENROLMENT, row(LOGIN, 403, 404, 200, 404, 200, 200)),
     "group_urs": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
@@ -134,6 +137,22 @@ POST_MATRIX = {
         row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
     "centre:import_confirm": (lambda c: {}, lambda c: {}, row(LOGIN, 403, 403, 403, 403, 403, 302)),
+    "centre:import_cancel": (
+        lambda c: {},
+        lambda c: {"token": "0" * 32},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "datasheet_cancel": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        lambda c: {"token": "0" * 32},
+        row(LOGIN, 404, 404, 302, 404, 403, 403),
+    ),
+    # A job of the admin's centre: 403 for other roles (an admin elsewhere gets 404).
+    "export_retry": (
+        lambda c: {"pk": c.export_job.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
     "withdraw": (
         lambda c: {"pk": c.evidence.pk},
         lambda c: {},

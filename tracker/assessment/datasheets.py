@@ -8,7 +8,10 @@ both sides differently is a conflict the teacher settles before anything is appl
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -18,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from criteria.models import Criterion
 from tracker.assessment.services import AssessmentError, decision_for, record_decision
 from tracker.lib.spreadsheets import BOLD, TITLE, put, workbook_text
+from tracker.lib.storage import delete_older_than
 from tracker.models import Decision, Enrolment, Status, User
 
 SHEET = "Data sheet"
@@ -416,3 +420,36 @@ def apply_plan(plan: DataSheetPlan, user: User, resolutions: dict[str, str]) -> 
                 note="via data sheet",
             )
     return len(chosen)
+
+
+# An uploaded sheet waits for its confirmation in the default storage (not local disk), all
+# in one folder so that forgotten ones can be found.
+PENDING_FOLDER = "datasheets"
+
+
+def pending_name(token: str) -> str:
+    """Where an uploaded sheet waits for its confirmation."""
+    return f"{PENDING_FOLDER}/{token}.xlsx"
+
+
+def pending_content(token: str) -> bytes | None:
+    """Return the sheet waiting for confirmation, or None when there is none (or it expired)."""
+    if not token:
+        return None
+    try:
+        with default_storage.open(pending_name(token), "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def discard_pending(token: str | None) -> None:
+    """Delete the sheet waiting for confirmation under ``token``, if there is one."""
+    if token:
+        default_storage.delete(pending_name(token))
+
+
+def remove_expired_uploads(now: datetime | None = None) -> int:
+    """Delete uploaded data sheets never confirmed within PENDING_UPLOAD_HOURS; return how many."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.PENDING_UPLOAD_HOURS)
+    return delete_older_than(PENDING_FOLDER, cutoff)

@@ -146,3 +146,9 @@ class DataSheetForm(CleansText, forms.Form):
         if not upload.name.lower().endswith(".xlsx") or upload.size > 10 * 1024 * 1024:
             raise forms.ValidationError("Upload the .xlsx data sheet (at most 10 MB).")
         return upload
+
+
+class PendingDataSheetForm(CleansText, forms.Form):
+    """Which previewed data sheet a cancel is about (the token the preview page carries)."""
+
+    token = forms.RegexField(r"^[0-9a-f]{32}$", widget=forms.HiddenInput)

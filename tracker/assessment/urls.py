@@ -37,4 +37,9 @@ urlpatterns = [
         datasheets.upload,
         name="datasheet_import",
     ),
+    path(
+        "groups/<int:pk>/units/<int:unit_pk>/datasheet/import/cancel/",
+        datasheets.cancel,
+        name="datasheet_cancel",
+    ),
 ]

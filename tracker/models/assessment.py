@@ -362,6 +362,9 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to=export_path, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker last wrote progress"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -166,6 +166,18 @@ class ImportForm(CleansText, forms.Form):
         return upload
 
 
+class PendingImportForm(CleansText, forms.Form):
+    """Which previewed upload a cancel is about (the token the preview page carries)."""
+
+    token = forms.RegexField(r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+
+class ImportConfirmForm(CleansText, forms.Form):
+    """The confirmation of a previewed import: whether to move learners between groups."""
+
+    move_groups = forms.BooleanField(required=False)
+
+
 class AspirationForm(CleansText, forms.Form):
     aspiration_step = forms.IntegerField(
         label="Aspirational grade: grades above the target",

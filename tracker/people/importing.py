@@ -18,16 +18,21 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from criteria.grading import Grade, GradingError
 from criteria.models import Unit
 from tracker import access
+from tracker.lib.storage import delete_older_than
 from tracker.lib.text import clean_line
 from tracker.models import (
     AcademicYear,
@@ -854,3 +859,29 @@ def _enrol(plan: ImportPlan, pairs, units, user) -> None:
         )
         for enrolment, old, new in changes
     )
+
+
+# An uploaded file waits between the preview and the confirmation in the default storage (not
+# one server's disk, so the confirmation works on whichever app process serves it, and with
+# files in object storage), all in one folder so that forgotten ones can be found.
+PENDING_FOLDER = "imports"
+
+
+def pending_name(token: str, suffix: str) -> str:
+    """Where the uploaded file of a preview waits for its confirmation."""
+    return f"{PENDING_FOLDER}/{token}{suffix}"
+
+
+def discard_pending(pending: dict | None) -> None:
+    """Delete the file a preview left waiting (its session entry), if there is one."""
+    if pending and pending.get("token"):
+        default_storage.delete(pending_name(pending["token"], pending.get("suffix", "")))
+
+
+def remove_expired_uploads(now: datetime | None = None) -> int:
+    """Delete uploaded learners files never confirmed within PENDING_UPLOAD_HOURS.
+
+    They hold learners' names and email addresses; return how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.PENDING_UPLOAD_HOURS)
+    return delete_older_than(PENDING_FOLDER, cutoff)

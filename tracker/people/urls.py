@@ -15,6 +15,7 @@ centre_urlpatterns = [
     path("targets/", centre.targets, name="targets"),
     path("import/", imports.import_learners, name="import"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
+    path("import/cancel/", imports.import_cancel, name="import_cancel"),
 ]
 
 urlpatterns = [

@@ -8,8 +8,9 @@ sheet streams to its own temporary file), so memory stays flat however large the
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
@@ -19,7 +20,15 @@ from criteria.grading import Grade
 from criteria.models import TopicItem, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
-from tracker.models import Centre, Decision, Enrolment, Learner, SampleItem, Status
+from tracker.models import (
+    Centre,
+    Decision,
+    Enrolment,
+    ExportJob,
+    Learner,
+    SampleItem,
+    Status,
+)
 
 CHUNK = 400  # learners per batch of queries
 DATE = "dd/mm/yyyy"
@@ -337,3 +346,39 @@ def centre_scope(centre: Centre, unit: Unit | None = None) -> ExportScope:
     )
     label = "Whole centre" + (f", unit {unit.number}" if unit else "")
     return ExportScope(centre, label, Learner.objects.filter(centre=centre), units)
+
+
+def fail_stalled_exports(now: datetime | None = None, jobs: QuerySet | None = None) -> int:
+    """Mark failed the background exports whose worker died; return how many.
+
+    A job being built writes a heartbeat with its progress: none for EXPORT_STALL_MINUTES
+    means its worker stopped (killed, restarted, out of memory). A job still waiting to start
+    is only given up after EXPORT_QUEUE_STALL_MINUTES, since the worker may just be busy.
+    Each update re-checks the state and time, so a job that moves on meanwhile is left alone.
+    """
+    now = now or timezone.now()
+    jobs = ExportJob.objects.all() if jobs is None else jobs
+    running_cutoff = now - timedelta(minutes=settings.EXPORT_STALL_MINUTES)
+    queued_cutoff = now - timedelta(minutes=settings.EXPORT_QUEUE_STALL_MINUTES)
+    running = jobs.filter(state=ExportJob.State.RUNNING).filter(
+        Q(heartbeat_at__lt=running_cutoff)
+        | Q(heartbeat_at__isnull=True, created_at__lt=running_cutoff)
+    )
+    queued = jobs.filter(state=ExportJob.State.QUEUED, created_at__lt=queued_cutoff)
+    failed = running.update(
+        state=ExportJob.State.FAILED,
+        finished_at=now,
+        error=(
+            "The background worker stopped while building this export (no progress for "
+            f"{settings.EXPORT_STALL_MINUTES} minutes)."
+        ),
+    )
+    failed += queued.update(
+        state=ExportJob.State.FAILED,
+        finished_at=now,
+        error=(
+            "No background worker started this export within "
+            f"{settings.EXPORT_QUEUE_STALL_MINUTES} minutes."
+        ),
+    )
+    return failed

@@ -16,3 +16,7 @@ class CentreExportForm(CleansText, forms.Form):
     """A whole-centre export, optionally of one unit."""
 
     unit = IdField(required=False)
+
+
+class RetryExportForm(CleansText, forms.Form):
+    """Try a failed whole-centre export again (the scope is the failed job's own)."""

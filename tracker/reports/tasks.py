@@ -19,11 +19,12 @@ def build_centre_export(job_id: int) -> None:
     failed and removes whatever reached storage, so no half-built file is ever offered.
     """
     job = ExportJob.objects.select_related("centre", "unit").get(pk=job_id)
-    job.state = ExportJob.State.RUNNING
-    job.save(update_fields=["state"])
+    job.state, job.heartbeat_at = ExportJob.State.RUNNING, timezone.now()
+    job.save(update_fields=["state", "heartbeat_at"])
 
     def progress(percent: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(progress=percent)
+        # The heartbeat tells the housekeeping and the progress page that a worker is alive.
+        ExportJob.objects.filter(pk=job_id).update(progress=percent, heartbeat_at=timezone.now())
 
     scope = centre_scope(job.centre, job.unit)
     scope.on_progress = progress
@@ -37,7 +38,8 @@ def build_centre_export(job_id: int) -> None:
             handle.seek(0)
             job.file.name = storage.save(planned, File(handle))
         job.state, job.progress, job.finished_at = ExportJob.State.DONE, 100, timezone.now()
-        job.save(update_fields=["state", "progress", "file", "finished_at"])
+        job.error = ""
+        job.save(update_fields=["state", "progress", "file", "finished_at", "error"])
     except Exception as error:
         for name in {planned, job.file.name} - {"", None}:
             # Cleaning up must not hide the failure that is being reported.

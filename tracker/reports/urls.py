@@ -12,6 +12,7 @@ urlpatterns = [
     path("exports/centre/", exports.start_centre_export, name="export_centre"),
     path("exports/<int:pk>/", exports.export_job, name="export_job"),
     path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
+    path("exports/<int:pk>/retry/", exports.retry_export, name="export_retry"),
     path(
         "learners/<int:pk>/units/<int:enrolment_pk>/urs/",
         recording_sheets.learner_sheet,

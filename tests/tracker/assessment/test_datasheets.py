@@ -500,3 +500,51 @@ def test_a_file_too_large_to_be_a_data_sheet_is_refused_unread(cast, monkeypatch
     monkeypatch.setattr(datasheets, "MAX_FILE_BYTES", 1000)
     with pytest.raises(datasheets.DataSheetError, match="far larger than a data sheet"):
         datasheets.plan_import(b"PK" + b"\0" * 2000, cast.group, cast.unit30)
+
+
+def waiting_sheets() -> list[str]:
+    from django.core.files.storage import default_storage
+
+    try:
+        return sorted(default_storage.listdir("datasheets")[1])
+    except FileNotFoundError:
+        return []
+
+
+def test_a_sheet_refused_with_errors_is_not_kept(cast, client_for):
+    teacher = client_for("teacher")
+    content = edit(download(teacher, cast), "P2", "Done!")
+    response = upload(teacher, cast, content)
+    assert response.context["plan"].errors
+    assert waiting_sheets() == []
+    assert "datasheet_import" not in teacher.session
+
+
+def test_a_cancelled_preview_deletes_the_sheet(cast, client_for):
+    teacher = client_for("teacher")
+    preview = upload(teacher, cast, edit(download(teacher, cast), "P1", "Achieved"))
+    token = preview.context["token"]
+    assert waiting_sheets() == [f"{token}.xlsx"]
+    cancel_url = reverse("datasheet_cancel", args=[cast.group.pk, cast.unit30.pk])
+    assert cancel_url in preview.content.decode()
+    response = teacher.post(cancel_url, {"token": token})
+    assert response.url == reverse("grid", args=[cast.group.pk, cast.unit30.pk])
+    assert waiting_sheets() == []
+    before = DecisionChange.objects.count()
+    confirm(teacher, cast)
+    assert DecisionChange.objects.count() == before
+
+
+def test_a_second_upload_deletes_the_first_sheet(cast, client_for):
+    teacher = client_for("teacher")
+    content = edit(download(teacher, cast), "P1", "Achieved")
+    first = upload(teacher, cast, content).context["token"]
+    second = upload(teacher, cast, content).context["token"]
+    assert waiting_sheets() == [f"{second}.xlsx"]
+    # A cancel from the first preview's page leaves the newer upload alone.
+    cancel_url = reverse("datasheet_cancel", args=[cast.group.pk, cast.unit30.pk])
+    teacher.post(cancel_url, {"token": first})
+    assert waiting_sheets() == [f"{second}.xlsx"]
+    # A refused sheet replaces it too: nothing of either is left.
+    upload(teacher, cast, edit(download(teacher, cast), "P2", "Done!"))
+    assert waiting_sheets() == []

@@ -185,3 +185,47 @@ def test_command_dry_run_writes_nothing_then_imports(cast, tmp_path, capsys):
 def test_an_excel_file_named_csv_gets_a_clear_error(cast, client_for):
     response = upload(client_for("admin"), b"PK\x03\x04rest", "learners.csv")
     assert "give it the .xlsx extension" in response.content.decode()
+
+
+def waiting_files() -> list[str]:
+    from django.core.files.storage import default_storage
+
+    try:
+        return sorted(default_storage.listdir("imports")[1])
+    except FileNotFoundError:
+        return []
+
+
+def test_a_cancelled_preview_deletes_the_uploaded_file(cast, client_for):
+    client = client_for("admin")
+    preview = upload(client, GOOD)
+    token = preview.context["token"]
+    assert waiting_files() == [f"{token}.csv"]
+    assert reverse("centre:import_cancel") in preview.content.decode()
+    cancelled = client.post(reverse("centre:import_cancel"), {"token": token})
+    assert cancelled.url == reverse("centre:import")
+    assert waiting_files() == []
+    client.post(reverse("centre:import_confirm"))
+    assert not Learner.objects.filter(candidate_number="0101").exists()
+
+
+def test_a_second_upload_deletes_the_first_ones_file(cast, client_for):
+    client = client_for("admin")
+    first = upload(client, GOOD).context["token"]
+    second = upload(client, GOOD).context["token"]
+    assert first != second
+    assert waiting_files() == [f"{second}.csv"]
+    # A cancel from the first preview's page (another tab) leaves the newer upload alone.
+    client.post(reverse("centre:import_cancel"), {"token": first})
+    assert waiting_files() == [f"{second}.csv"]
+    assert client.post(reverse("centre:import_confirm")).status_code == 302
+    assert waiting_files() == []
+    assert Learner.objects.filter(candidate_number="0101").exists()
+
+
+def test_a_garbled_cancel_is_a_bad_request_and_deletes_nothing(cast, client_for):
+    client = client_for("admin")
+    upload(client, GOOD)
+    response = client.post(reverse("centre:import_cancel"), {"token": "../../settings.py"})
+    assert response.status_code == 400
+    assert len(waiting_files()) == 1

@@ -244,3 +244,115 @@ def test_the_cell_maker_writes_what_cell_writes(value, style):
     expected = written(lambda sheet, value: cell(sheet, value, **style))
     assert written(fast) == expected
     assert written(repeated) == expected
+
+
+def running_job(cast, minutes_since_heartbeat: int, **fields) -> ExportJob:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = ExportJob.objects.create(centre=cast.centre, requested_by=cast.admin, **fields)
+    beat = timezone.now() - timedelta(minutes=minutes_since_heartbeat)
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportJob.State.RUNNING,
+        progress=36,
+        heartbeat_at=beat,
+        created_at=beat - timedelta(minutes=1),
+    )
+    return job
+
+
+def test_the_worker_writes_a_heartbeat_with_its_progress(cast, monkeypatch):
+    beats = []
+    real = exports.write_workbook
+
+    def watching(scope, handle):
+        def progress(percent):
+            scope_progress(percent)
+            beats.append(ExportJob.objects.get(pk=job.pk).heartbeat_at)
+
+        scope_progress = scope.on_progress
+        scope.on_progress = progress
+        real(scope, handle)
+
+    monkeypatch.setattr(tasks, "write_workbook", watching)
+    job = ExportJob.objects.create(centre=cast.centre, requested_by=cast.admin)
+    tasks.build_centre_export.call(job.pk)
+    assert beats and all(beats)
+    assert beats == sorted(beats)
+
+
+def test_polling_a_job_whose_worker_died_marks_it_failed_and_offers_to_try_again(cast, client_for):
+    job = running_job(cast, minutes_since_heartbeat=6, unit=cast.unit30)
+    page = client_for("admin").get(
+        reverse("export_job", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    html = page.content.decode()
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.FAILED
+    assert "background worker stopped" in job.error
+    assert "hx-trigger" not in html  # the page stops polling
+    assert "Being built" not in html and "Try again" in html
+    assert reverse("export_retry", args=[job.pk]) in html
+
+
+def test_a_job_with_a_fresh_heartbeat_is_left_building(cast, client_for):
+    job = running_job(cast, minutes_since_heartbeat=1)
+    html = client_for("admin").get(reverse("export_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert (job.state, job.progress) == (ExportJob.State.RUNNING, 36)
+    assert "Being built: 36%" in html and "Try again" not in html
+
+
+def test_housekeeping_marks_only_the_stuck_exports_failed(cast, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.EXPORT_STALL_MINUTES = 10
+    stuck = running_job(cast, minutes_since_heartbeat=11)
+    fresh = running_job(cast, minutes_since_heartbeat=9)
+    waiting = ExportJob.objects.create(centre=cast.centre, requested_by=cast.admin)
+    never_started = ExportJob.objects.create(centre=cast.centre, requested_by=cast.admin)
+    ExportJob.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - timedelta(minutes=30)
+    )
+    ExportJob.objects.filter(pk=never_started.pk).update(
+        created_at=timezone.now() - timedelta(minutes=61)
+    )
+    out = io.StringIO()
+    call_command("housekeeping", stdout=out)
+    assert out.getvalue().strip() == (
+        "housekeeping: 0 pending files removed, 2 stuck exports marked failed"
+    )
+    states = dict(ExportJob.objects.values_list("pk", "state"))
+    assert states == {
+        stuck.pk: "failed",
+        fresh.pk: "running",
+        waiting.pk: "queued",
+        never_started.pk: "failed",
+    }
+    assert "No background worker started" in ExportJob.objects.get(pk=never_started.pk).error
+
+
+def test_try_again_queues_a_new_job_for_the_same_scope(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    job = running_job(cast, minutes_since_heartbeat=6, unit=cast.unit30)
+    client = client_for("admin")
+    client.get(reverse("export_job", args=[job.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("export_retry", args=[job.pk]))
+    again = ExportJob.objects.exclude(pk=job.pk).get()
+    assert response.url == reverse("export_job", args=[again.pk])
+    assert (again.state, again.centre, again.unit) == ("queued", cast.centre, cast.unit30)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [again.pk]
+
+
+def test_try_again_on_a_job_still_building_queues_nothing(cast, client_for):
+    job = running_job(cast, minutes_since_heartbeat=1)
+    response = client_for("admin").post(reverse("export_retry", args=[job.pk]))
+    assert response.url == reverse("export_job", args=[job.pk])
+    assert ExportJob.objects.count() == 1

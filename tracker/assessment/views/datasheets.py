@@ -14,30 +14,23 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from criteria.models import Unit
 from tracker import access
-from tracker.assessment.datasheets import DataSheetError, apply_plan, build_datasheet, plan_import
-from tracker.assessment.forms import DataSheetForm
+from tracker.assessment.datasheets import (
+    DataSheetError,
+    apply_plan,
+    build_datasheet,
+    discard_pending,
+    pending_content,
+    pending_name,
+    plan_import,
+)
+from tracker.assessment.forms import DataSheetForm, PendingDataSheetForm
 from tracker.assessment.services import AssessmentError
+from tracker.lib.forms import valid_or_400
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 SESSION_KEY = "datasheet_import"
-
-
-def _pending_name(token: str) -> str:
-    """Where an uploaded sheet waits for confirmation: the default storage, not local disk."""
-    return f"datasheets/{token}.xlsx"
-
-
-def _pending_content(token: str) -> bytes | None:
-    """Return the sheet waiting for confirmation, or None when there is none (or it expired)."""
-    if not token:
-        return None
-    try:
-        with default_storage.open(_pending_name(token), "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
 
 
 @require_safe
@@ -64,19 +57,24 @@ def upload(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         return _confirm(request, group, unit)
     form = DataSheetForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        # A new upload replaces any sheet still waiting: its file is deleted now.
+        discard_pending(request.session.pop(SESSION_KEY, None))
         content = form.cleaned_data["file"].read()
         try:
             plan = plan_import(content, group, unit)
         except DataSheetError as error:
             form.add_error("file", str(error))
         else:
-            token = secrets.token_hex(16)
-            default_storage.save(_pending_name(token), ContentFile(content))
-            request.session[SESSION_KEY] = token
+            token = ""
+            # A sheet refused with errors has nothing to confirm, so it is never kept.
+            if not plan.errors:
+                token = secrets.token_hex(16)
+                default_storage.save(pending_name(token), ContentFile(content))
+                request.session[SESSION_KEY] = token
             return render(
                 request,
                 "tracker/assessment/datasheet_preview.html",
-                {"plan": plan, "group": group, "unit": unit},
+                {"plan": plan, "group": group, "unit": unit, "token": token},
             )
     return render(
         request,
@@ -87,7 +85,7 @@ def upload(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 def _confirm(request: HttpRequest, group, unit) -> HttpResponse:
     token = request.session.get(SESSION_KEY, "")
-    content = _pending_content(token)
+    content = pending_content(token)
     if content is None:
         messages.error(request, "The uploaded data sheet has expired. Upload it again.")
         return redirect("datasheet_import", pk=group.pk, unit_pk=unit.pk)
@@ -104,11 +102,26 @@ def _confirm(request: HttpRequest, group, unit) -> HttpResponse:
         return render(
             request,
             "tracker/assessment/datasheet_preview.html",
-            {"plan": plan, "group": group, "unit": unit},
+            {"plan": plan, "group": group, "unit": unit, "token": token},
         )
-    default_storage.delete(_pending_name(token))
+    discard_pending(token)
     request.session.pop(SESSION_KEY, None)
     messages.success(
         request, f"{applied} decision{'s' if applied != 1 else ''} applied from the data sheet."
     )
+    return redirect("grid", pk=group.pk, unit_pk=unit.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+def cancel(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Drop a previewed data sheet without applying it: its stored copy is deleted at once."""
+    group, unit = access.get_group_unit_for_user(
+        request.user, pk, unit_pk, need="teach", mode=Unit.Mode.CENTRE_ASSESSED
+    )
+    token = valid_or_400(PendingDataSheetForm(request.POST))["token"]
+    # Only the preview this page showed: an older tab must not drop a newer upload.
+    if request.session.get(SESSION_KEY) == token:
+        discard_pending(request.session.pop(SESSION_KEY))
+        messages.info(request, "The data sheet was not applied; the uploaded file was deleted.")
     return redirect("grid", pk=group.pk, unit_pk=unit.pk)

@@ -11,19 +11,18 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 
 from tracker import access
-from tracker.people.forms import ImportForm
-from tracker.people.importing import ImportFileError, apply_plan, build_plan, read_table
+from tracker.lib.forms import valid_or_400
+from tracker.people.forms import ImportConfirmForm, ImportForm, PendingImportForm
+from tracker.people.importing import (
+    ImportFileError,
+    apply_plan,
+    build_plan,
+    discard_pending,
+    pending_name,
+    read_table,
+)
 
 IMPORT_SESSION_KEY = "learner_import"
-
-
-def _pending_name(token: str, suffix: str) -> str:
-    """Where an uploaded file waits between the preview and the confirmation.
-
-    It is kept in the default storage, not on one server's disk, so the confirmation works
-    on whichever app process serves it (and with files in object storage).
-    """
-    return f"imports/{token}{suffix}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,6 +33,8 @@ def import_learners(request: HttpRequest) -> HttpResponse:
     year = centre.current_year()
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        # A new upload replaces any preview still waiting: its file is deleted now.
+        discard_pending(request.session.pop(IMPORT_SESSION_KEY, None))
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
@@ -44,7 +45,7 @@ def import_learners(request: HttpRequest) -> HttpResponse:
             if plan.ok:
                 token = secrets.token_hex(16)
                 suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-                default_storage.save(_pending_name(token, suffix), ContentFile(content))
+                default_storage.save(pending_name(token, suffix), ContentFile(content))
                 request.session[IMPORT_SESSION_KEY] = {
                     "token": token,
                     "suffix": suffix,
@@ -53,7 +54,12 @@ def import_learners(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "tracker/people/centre/import_preview.html",
-                {"plan": plan, "file_name": upload.name, "year": year},
+                {
+                    "plan": plan,
+                    "file_name": upload.name,
+                    "year": year,
+                    "token": request.session.get(IMPORT_SESSION_KEY, {}).get("token", ""),
+                },
             )
     return render(request, "tracker/people/centre/import_form.html", {"form": form, "year": year})
 
@@ -67,7 +73,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     if not pending:
         messages.error(request, "There is no file waiting to be imported. Upload it again.")
         return redirect("centre:import")
-    stored = _pending_name(pending["token"], pending["suffix"])
+    stored = pending_name(pending["token"], pending["suffix"])
     try:
         with default_storage.open(stored, "rb") as handle:
             content = handle.read()
@@ -81,7 +87,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             read_table(content, pending["name"]),
             centre,
             centre.current_year(),
-            move_groups=request.POST.get("move_groups") == "on",
+            move_groups=valid_or_400(ImportConfirmForm(request.POST)).cleaned_data["move_groups"],
         )
     except ImportFileError as error:
         messages.error(request, f"{error} Nothing was imported.")
@@ -101,3 +107,17 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         f"group{pluralize(counts['groups_created'])} created.",
     )
     return redirect("centre:home")
+
+
+@require_http_methods(["POST"])
+@access.role_required("centre_admin")
+def import_cancel(request: HttpRequest) -> HttpResponse:
+    """Drop a previewed file without importing it: its stored copy is deleted at once."""
+    access.centre_for_admin(request.user)
+    token = valid_or_400(PendingImportForm(request.POST))["token"]
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    # Only the preview this page showed: an older tab must not drop a newer upload.
+    if pending and pending.get("token") == token:
+        discard_pending(request.session.pop(IMPORT_SESSION_KEY))
+        messages.info(request, "The import was cancelled; the uploaded file has been deleted.")
+    return redirect("centre:import")

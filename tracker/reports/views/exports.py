@@ -12,8 +12,13 @@ from django.views.decorators.http import require_POST, require_safe
 from tracker import access
 from tracker.lib.forms import valid_or_400
 from tracker.models import ExportJob
-from tracker.reports.exports import centre_scope, group_scope, write_workbook
-from tracker.reports.forms import CentreExportForm, GradesQueryForm
+from tracker.reports.exports import (
+    centre_scope,
+    fail_stalled_exports,
+    group_scope,
+    write_workbook,
+)
+from tracker.reports.forms import CentreExportForm, GradesQueryForm, RetryExportForm
 from tracker.reports.tasks import build_centre_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,12 +60,30 @@ def start_centre_export(request: HttpRequest) -> HttpResponse:
 def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress of a background export (the page refreshes itself until it is ready)."""
     job = access.get_export_job_for_admin(request.user, pk)
+    # A job whose worker died would say "Being built" for ever: it is marked failed here.
+    if job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING) and fail_stalled_exports(
+        jobs=ExportJob.objects.filter(pk=job.pk)
+    ):
+        job.refresh_from_db()
     template = (
         "tracker/reports/_export_job.html"
         if request.headers.get("HX-Request")
         else ("tracker/reports/export_job.html")
     )
     return render(request, template, {"job": job})
+
+
+@require_POST
+@access.role_required("centre_admin")
+def retry_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a new export of a failed one's scope; a job not failed is simply shown."""
+    job = access.get_export_job_for_admin(request.user, pk)
+    valid_or_400(RetryExportForm(request.POST))
+    if job.state != ExportJob.State.FAILED:
+        return redirect("export_job", pk=job.pk)
+    again = ExportJob.objects.create(centre=job.centre, unit=job.unit, requested_by=request.user)
+    build_centre_export.enqueue(again.pk)
+    return redirect("export_job", pk=again.pk)
 
 
 @require_safe

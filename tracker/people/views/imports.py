@@ -87,7 +87,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             read_table(content, pending["name"]),
             centre,
             centre.current_year(),
-            move_groups=valid_or_400(ImportConfirmForm(request.POST)).cleaned_data["move_groups"],
+            move_groups=valid_or_400(ImportConfirmForm(request.POST))["move_groups"],
         )
     except ImportFileError as error:
         messages.error(request, f"{error} Nothing was imported.")

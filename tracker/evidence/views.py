@@ -22,7 +22,7 @@ from tracker.evidence.forms import (
 from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
 from tracker.evidence.services import assessed_since, submit_evidence, withdraw_evidence
 from tracker.lib.forms import valid_or_400
-from tracker.lib.uploads import HashingUploadHandler, extension_of, sha256_of
+from tracker.lib.uploads import HashingUploadHandler, extension_of, served_type, sha256_of
 from tracker.models import Enrolment, Evidence
 
 
@@ -206,7 +206,9 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         evidence.file.open("rb"),
         as_attachment=not inline,
         filename=evidence.original_name or "evidence",
-        content_type=evidence.content_type or "application/octet-stream",
+        # The type comes from the allow-list by extension, never from what was stored or sniffed,
+        # so a file with markup inside is never sent as a page.
+        content_type=served_type(evidence.original_name),
     )
     response["X-Content-Type-Options"] = "nosniff"
     # Nothing in the file may run or load anything. Chrome will not open its PDF viewer in a

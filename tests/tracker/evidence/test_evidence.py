@@ -1,7 +1,10 @@
 """Uploading evidence: allowed types, content checks, versions, withdrawal, downloads."""
 
+import html
 import io
+import struct
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -297,3 +300,127 @@ def test_the_same_file_warning_names_only_learners_the_viewer_may_see(cast, clie
     html = admin.content.decode()
     assert f"Same file as submitted by {cast.other_learner.full_name}" in html
     assert "Stranger" not in html
+
+
+def _files_under(root) -> set:
+    return (
+        {path for path in Path(root).rglob("*") if path.is_file()} if Path(root).exists() else set()
+    )
+
+
+def _odt() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", ODT, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def _patched(data: bytes, name: bytes, offsets: tuple[int, int], value: int) -> bytes:
+    """Set a 2-byte field of one member's local and central headers (at the given offsets)."""
+    patched = bytearray(data)
+    for signature, offset, name_at in (
+        (b"PK\x03\x04", offsets[0], 30),
+        (b"PK\x01\x02", offsets[1], 46),
+    ):
+        at = patched.find(signature)
+        while at >= 0:
+            if patched[at + name_at : at + name_at + len(name)] == name:
+                struct.pack_into("<H", patched, at + offset, value)
+            at = patched.find(signature, at + 4)
+    return bytes(patched)
+
+
+def _escaping_docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/../../../evil.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+ODT = "application/vnd.oasis.opendocument.text"
+CRASHERS = {
+    "corrupt.odt": (lambda: _odt()[:200], "damaged or incomplete"),
+    "encrypted.odt": (
+        lambda: _patched(_odt(), b"content.xml", (6, 8), 0x1),
+        "password-protected",
+    ),
+    "unknown-method.odt": (
+        lambda: _patched(_odt(), b"content.xml", (8, 10), 99),
+        "compressed in a way office documents are not",
+    ),
+    "tiny.mp3": (lambda: b"\xff", "not a real .mp3 file"),
+    "truncated.docx": (lambda: docx_bytes()[:-30], "damaged or incomplete"),
+    "escaping.docx": (_escaping_docx, "leads outside the document"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CRASHERS))
+def test_files_that_would_crash_the_checker_are_clear_refusals(cast, client_for, settings, name):
+    build, message = CRASHERS[name]
+    before = _files_under(settings.MEDIA_ROOT)
+    response = upload(client_for("learner"), cast, name, build())
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert not Evidence.objects.filter(original_name=name).exists()
+    assert _files_under(settings.MEDIA_ROOT) == before
+
+
+def test_a_pdf_with_javascript_is_refused_through_the_upload_page(cast, client_for):
+    pdf = PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/J#61vaScript/JS(x)>>")
+    response = upload(client_for("learner"), cast, "form.pdf", pdf)
+    assert response.status_code == 200
+    assert "This PDF contains scripts or actions" in html.unescape(response.content.decode())
+    assert not Evidence.objects.filter(original_name="form.pdf").exists()
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(70_000)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "csp"),
+    [
+        (
+            "photo.png",
+            PNG + b"<html><script>alert(1)</script>",
+            "image/png",
+            "default-src 'none'; sandbox",
+        ),
+        (
+            "essay.pdf",
+            PDF + bytes(70_000) + b"<html><script>alert(1)</script>",
+            "application/pdf",
+            "default-src 'none'",
+        ),
+    ],
+)
+def test_a_polyglot_with_markup_later_on_is_only_ever_served_as_its_type(
+    cast, client_for, name, content, content_type, csp
+):
+    """Markup past the first bytes of an image or PDF is not looked for (image data would
+    match it by chance); the file is served as its allow-listed type, never sniffed, with
+    nothing allowed to run or load, and only ever inline as a preview."""
+    learner = client_for("learner")
+    assert upload(learner, cast, name, content).status_code == 302
+    evidence = Evidence.objects.get(original_name=name)
+    evidence.content_type = "text/html"  # whatever was stored, the allow-list decides
+    evidence.save(update_fields=["content_type"])
+    url = reverse("download", args=[evidence.pk])
+    preview = learner.get(url, {"preview": "1"})
+    assert preview["Content-Type"] == content_type
+    assert preview["X-Content-Type-Options"] == "nosniff"
+    assert preview["Content-Disposition"].startswith("inline")
+    assert preview["Content-Security-Policy"] == csp
+    download = learner.get(url)
+    assert download["Content-Type"] == content_type
+    assert download["Content-Disposition"].startswith(f'attachment; filename="{name}"')
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_markup_far_into_a_text_file_is_refused(cast, client_for):
+    text = b"My review of the site's accessibility.\n" * 300 + b"<iframe src=//evil>"
+    response = upload(client_for("learner"), cast, "review.txt", text)
+    assert response.status_code == 200
+    assert "web page or script content" in response.content.decode()

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from criteria.models import Criterion, TopicItem, Unit
 from tracker.models import (
+    AcademicYear,
     Action,
     Assignment,
     Centre,
@@ -263,6 +264,12 @@ def get_catalogue_unit(pk: int) -> Unit:
 def get_centre_group(user: User, pk: int) -> TeachingGroup:
     """Return a group of the centre admin's centre (403 for non-admins, 404 for others)."""
     return get_object_or_404(TeachingGroup, pk=pk, centre=centre_for_admin(user))
+
+
+def get_centre_year(user: User, pk: int) -> AcademicYear:
+    """Return an academic year of the centre admin's centre (403 for non-admins, 404 for
+    others)."""
+    return get_object_or_404(AcademicYear, pk=pk, centre=centre_for_admin(user))
 
 
 def get_export_job_for_admin(user: User, pk: int) -> ExportJob:

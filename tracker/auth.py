@@ -157,3 +157,15 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "Username or email"
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+def no_centre_yet() -> bool:
+    """True on a fresh instance: no centre has been created (`create_centre` makes one)."""
+    from tracker.models import Centre
+
+    return not Centre.objects.exists()
+
+
+def setup_needed(request):
+    """The page a fresh instance shows instead of an empty site: what to run on the server."""
+    return render(request, "tracker/setup_needed.html")

@@ -5,6 +5,7 @@ in a deployment's environment stops the process at start-up instead of misbehavi
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,3 +51,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str) -> str:
+    """Return the variable as an http(s) address without a trailing slash, e.g.
+    `https://tracker.school.org`; anything else (no scheme, no host, a bad port, a query)
+    is an error."""
+    raw = os.environ.get(name)
+    value = (raw if raw is not None and raw.strip() else default).strip()
+    try:
+        parts = urlsplit(value)
+        usable = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and not parts.query
+            and not parts.fragment
+            and (parts.port is None or parts.port > 0)
+        )
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a web address: use e.g. https://tracker.school.org"
+        )
+    return value.rstrip("/")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.auth import SignInForm
+from tracker.auth import SignInForm, no_centre_yet
 
 urlpatterns = [
     path("", include("tracker.reports.urls")),
@@ -15,7 +15,11 @@ urlpatterns = [
     path("units/", include("criteria.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm,
+            # Called by the template when it renders: a fresh instance shows what to run.
+            extra_context={"no_centre_yet": no_centre_yet},
+        ),
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

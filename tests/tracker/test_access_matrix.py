@@ -56,6 +56,9 @@ GET_MATRIX = {
     "centre:group_edit": (lambda c: {"pk": c.group.pk}, ADMIN_ONLY),
     "centre:import": (lambda c: {}, ADMIN_ONLY),
     "centre:targets": (lambda c: {}, ADMIN_ONLY),
+    "centre:years": (lambda c: {}, ADMIN_ONLY),
+    "centre:year_add": (lambda c: {}, ADMIN_ONLY),
+    "centre:year_current": (lambda c: {"pk": c.year.pk}, GET_REFUSED),
     "centre:import_confirm": (lambda c: {}, GET_REFUSED),
     "centre:import_cancel": (lambda c: {}, GET_REFUSED),
     "learner_unit": (lambda c: {"pk": c.enrolment.pk}, row(LOGIN, 200, 404, 404, 404, 404, 404)),
@@ -146,6 +149,12 @@ POST_MATRIX = {
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         lambda c: {"token": "0" * 32},
         row(LOGIN, 404, 404, 302, 404, 403, 403),
+    ),
+    # A year of the admin's centre: 403 for other roles (an admin elsewhere gets 404).
+    "centre:year_current": (
+        lambda c: {"pk": c.year.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
     # A job of the admin's centre: 403 for other roles (an admin elsewhere gets 404).
     "export_retry": (

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker.env import env_bool, env_int, env_list
+from tracker.env import env_bool, env_int, env_list, env_url
 
 
 def test_booleans_accept_the_usual_words(monkeypatch):
@@ -37,3 +37,14 @@ def test_unset_values_fall_back_to_defaults(monkeypatch):
 def test_lists_split_on_commas(monkeypatch):
     monkeypatch.setenv("HOSTS", " a.example, b.example ,,")
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_site_addresses_must_be_web_addresses(monkeypatch):
+    monkeypatch.delenv("SITE", raising=False)
+    assert env_url("SITE", "http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    monkeypatch.setenv("SITE", " https://tracker.school.org/ ")
+    assert env_url("SITE", "http://127.0.0.1:8000") == "https://tracker.school.org"
+    for bad in ["tracker.school.org", "ftp://tracker.school.org", "https://", "http://a:99999"]:
+        monkeypatch.setenv("SITE", bad)
+        with pytest.raises(ImproperlyConfigured, match="is not a web address"):
+            env_url("SITE", "http://127.0.0.1:8000")

@@ -69,6 +69,8 @@ FIELDS = [
     "is_new_assessor",
     "name",
     "academic_year",
+    "starts_on",
+    "ends_on",
     "units",
     "teachers",
     "internal_verifiers",

@@ -49,7 +49,7 @@ def https_on(settings, monkeypatch):
         setattr(settings, name, production[name])
 
 
-def test_pages_carry_a_strict_content_security_policy(client):
+def test_pages_carry_a_strict_content_security_policy(db, client):
     response = client.get(reverse("login"))
     assert response.status_code == 200
     policy = policy_of(response)
@@ -74,7 +74,7 @@ def test_pages_carry_the_other_security_headers(cast, client_for):
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
-def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(client):
+def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(db, client):
     page = client.get(reverse("login")).content.decode()
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false' in page
     assert '"allowEval": false' in page
@@ -97,7 +97,7 @@ def test_plain_http_is_redirected_to_https_when_https_is_on(https_on, client):
     assert response["Location"] == "https://testserver" + reverse("login")
 
 
-def test_https_responses_carry_hsts(https_on, client):
+def test_https_responses_carry_hsts(https_on, db, client):
     response = client.get(reverse("login"), secure=True)
     assert response.status_code == 200
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"

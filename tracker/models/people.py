@@ -41,7 +41,10 @@ class Centre(models.Model):
         current). Raises PermissionDenied, shown as a page, when the centre has none yet."""
         year = self.years.filter(is_current=True).first() or self.years.first()
         if year is None:
-            raise PermissionDenied("Set up an academic year first (Django admin).")
+            raise PermissionDenied(
+                "Set up an academic year first: a centre admin adds one on the Years page "
+                f"of the centre pages ({reverse('centre:years')})."
+            )
         return year
 
 

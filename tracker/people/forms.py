@@ -1,10 +1,22 @@
+import re
+from datetime import date
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
 from tracker import access
 from tracker.lib.forms import CleansText, IdsModelMultipleChoiceField
-from tracker.models import TARGET_GRADES, GcseTargetRange, Learner, TeachingGroup, User
+from tracker.models import (
+    TARGET_GRADES,
+    AcademicYear,
+    Centre,
+    GcseTargetRange,
+    Learner,
+    TeachingGroup,
+    User,
+)
+from tracker.models.people import centre_number_validator
 
 
 class TargetForm(CleansText, forms.Form):
@@ -194,3 +206,144 @@ GcseRangeFormSet = forms.modelformset_factory(
     can_delete=True,
     labels={"minimum_score": "Average GCSE from", "grade": "Minimum target grade"},
 )
+
+
+YEAR_NAME = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+def default_year_dates(name: str) -> tuple[date, date] | None:
+    """Return 1 September to 31 July for a year named like "2026/27" (the second part must
+    be the year after the first), or None for any other name."""
+    match = YEAR_NAME.match(name.strip())
+    if not match:
+        return None
+    first = int(match.group(1))
+    if (first + 1) % 100 != int(match.group(2)):
+        return None
+    return date(first, 9, 1), date(first + 1, 7, 31)
+
+
+def current_year_name(today: date) -> str:
+    """Return the name of the academic year `today` falls in: from September, e.g. "2026/27"."""
+    first = today.year if today.month >= 9 else today.year - 1
+    return f"{first}/{(first + 1) % 100:02d}"
+
+
+def long_date(day: date) -> str:
+    """Return a date as people write it, e.g. 1 September 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def check_year_dates(starts_on: date | None, ends_on: date | None) -> None:
+    """Refuse a year that ends on or before the day it starts (ValidationError on ends_on)."""
+    if starts_on and ends_on and ends_on <= starts_on:
+        raise forms.ValidationError({"ends_on": "The year must end after the day it starts."})
+
+
+class AcademicYearForm(CleansText, forms.ModelForm):
+    """Add an academic year to a centre: a name used once, an end after the start, and no
+    days shared with another year of the centre (every date belongs to at most one year)."""
+
+    class Meta:
+        model = AcademicYear
+        fields = ["name", "starts_on", "ends_on"]
+        labels = {"name": "Name", "starts_on": "First day", "ends_on": "Last day"}
+        help_texts = {"name": "For example 2027/28."}
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, centre: Centre, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if AcademicYear.objects.filter(centre=self.centre, name__iexact=name).exists():
+            raise forms.ValidationError(f"There is already a year called {name}.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        try:
+            check_year_dates(starts_on, ends_on)
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+            return cleaned
+        if starts_on and ends_on:
+            overlap = AcademicYear.objects.filter(
+                centre=self.centre, starts_on__lte=ends_on, ends_on__gte=starts_on
+            ).first()
+            if overlap:
+                self.add_error(
+                    None,
+                    f"These dates overlap {overlap.name} ({long_date(overlap.starts_on)} to "
+                    f"{long_date(overlap.ends_on)}). Choose dates outside it.",
+                )
+        return cleaned
+
+
+class MakeCurrentYearForm(CleansText, forms.Form):
+    """Make an academic year the centre's current one (the year is the one in the address)."""
+
+
+class FirstRunForm(CleansText, forms.Form):
+    """What `create_centre` needs: the centre, its current academic year and its first centre
+    admin. Refuses a centre number, username or email already in use (sign-in ignores case)."""
+
+    name = forms.CharField(label="Centre name", max_length=200)
+    ocr_number = forms.CharField(
+        label="OCR centre number", max_length=5, validators=[centre_number_validator]
+    )
+    year = forms.CharField(label="Academic year", max_length=20)
+    starts_on = forms.DateField(label="First day of the year")
+    ends_on = forms.DateField(label="Last day of the year")
+    username = forms.CharField(
+        label="Centre admin's username", max_length=150, validators=[User.username_validator]
+    )
+    email = forms.EmailField(label="Centre admin's email", max_length=254)
+    first_name = forms.CharField(label="Centre admin's first name", max_length=150)
+    last_name = forms.CharField(label="Centre admin's last name", max_length=150)
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput, required=False, strip=False
+    )
+
+    def clean_ocr_number(self) -> str:
+        number = self.cleaned_data["ocr_number"].strip()
+        if Centre.objects.filter(ocr_number=number).exists():
+            raise forms.ValidationError(f"A centre with OCR centre number {number} exists already.")
+        return number
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(f"An account called {username} exists already.")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(f"An account with the email {email} exists already.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            check_year_dates(cleaned.get("starts_on"), cleaned.get("ends_on"))
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        password = cleaned.get("password")
+        if password:
+            someone = User(
+                username=cleaned.get("username", ""),
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                validate_password(password, someone)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

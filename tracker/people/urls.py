@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from tracker.people.views import centre, imports, learners
+from tracker.people.views import centre, imports, learners, years
 
 centre_urlpatterns = [
     path("", centre.home, name="home"),
@@ -12,6 +12,9 @@ centre_urlpatterns = [
     path("groups/", centre.group_list, name="groups"),
     path("groups/add/", centre.group_edit, name="group_add"),
     path("groups/<int:pk>/edit/", centre.group_edit, name="group_edit"),
+    path("years/", years.year_list, name="years"),
+    path("years/add/", years.year_add, name="year_add"),
+    path("years/<int:pk>/current/", years.year_current, name="year_current"),
     path("targets/", centre.targets, name="targets"),
     path("import/", imports.import_learners, name="import"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),

@@ -9,15 +9,23 @@ from django.views.decorators.http import require_safe
 
 from tracker import access
 from tracker.assessment.progress import deadlines_for, progress_for
+from tracker.auth import no_centre_yet, setup_needed
 from tracker.models import Action, Enrolment, TeachingGroup
 from tracker.people.targets import aspirational_grade
 from tracker.reports.dashboard import SERIES, group_figures
 
 
 @require_safe
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to the home of their main role."""
+    """Send each person to the home of their main role; on a fresh instance with no centre,
+    show what to run on the server first."""
+    if no_centre_yet():
+        return setup_needed(request)
+    return _role_home(request)
+
+
+@login_required
+def _role_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if hasattr(user, "learner"):
         return redirect("learner_home")

@@ -307,3 +307,59 @@ def test_each_roles_main_page_fits_and_is_saved(catalogue, cast, visitor, role, 
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{username}'s home needs horizontal scrolling at {width}px"
+
+
+def test_a_new_centre_runs_create_centre_then_starts_its_next_year(catalogue, visitor):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    admin = visitor("first-run-desktop")
+    admin.go("/")
+    assert "No centre is set up yet." in admin.page.inner_text("main")
+    admin.shot("no-centre")
+    out = StringIO()
+    call_command(
+        "create_centre",
+        name="Riverside College",
+        ocr_number="54321",
+        year="2026/27",
+        admin_username="k.ahmed",
+        admin_email="k.ahmed@riverside.example.org",
+        admin_first_name="Kamran",
+        admin_last_name="Ahmed",
+        password="a-long-exams-password",
+        interactive=False,
+        stdout=out,
+    )
+    assert "Sign in at" in out.getvalue()
+    admin.sign_in("k.ahmed", "a-long-exams-password")
+    page = admin.page
+    page.click("nav[aria-label='Centre admin'] >> text=Years")
+    page.wait_for_load_state()
+    admin.check()
+    assert "2026/27" in page.inner_text("main")
+    page.click("text=Add an academic year")
+    page.wait_for_load_state()
+    admin.check()
+    page.fill("#id_name", "2027/28")
+    page.fill("#id_starts_on", "2027-07-01")  # overlaps 2026/27: refused with a clear error
+    page.fill("#id_ends_on", "2028-07-31")
+    page.click("button:has-text('Add year')")
+    page.wait_for_load_state()
+    admin.check()
+    assert "These dates overlap 2026/27" in page.inner_text("main")
+    page.fill("#id_starts_on", "2027-09-01")
+    page.click("button:has-text('Add year')")
+    page.wait_for_load_state()
+    admin.check()
+    assert "Academic year 2027/28 added." in page.inner_text("main")
+    page.click("button:has-text('Make 2027/28 current')")
+    page.wait_for_load_state()
+    admin.check()
+    main = page.inner_text("main")
+    assert "2027/28 is now the current academic year." in main
+    row = page.locator("tr", has_text="2027/28")
+    assert "Current year" in row.inner_text()
+    assert page.locator("button:has-text('Make 2026/27 current')").count() == 1
+    admin.shot("years")

@@ -140,6 +140,17 @@ def get_learner_for_user(user: User, pk: int) -> Learner:
     )
 
 
+def get_learner_for_admin(user: User, pk: int) -> Learner:
+    """Return a learner of the centre admin's centre (403 for non-admins, 404 for others).
+
+    The rule for changing a learner's account (invitations, sign-in letters): only the admin
+    of the learner's centre, never their teachers."""
+    return get_object_or_404(
+        Learner.objects.filter(centre=centre_for_admin(user)).select_related("user", "centre"),
+        pk=pk,
+    )
+
+
 def get_group_for_user(user: User, pk: int) -> TeachingGroup:
     """Return a teaching group the user may see (404 for outsiders)."""
     return get_object_or_404(

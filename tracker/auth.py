@@ -17,10 +17,12 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db.models import Max, Q, Sum
 from django.shortcuts import render
 from django.utils import timezone
+
+from tracker.lib.forms import CleansText
 
 
 def find_account(typed: str | None):
@@ -169,3 +171,33 @@ def no_centre_yet() -> bool:
 def setup_needed(request):
     """The page a fresh instance shows instead of an empty site: what to run on the server."""
     return render(request, "tracker/setup_needed.html")
+
+
+class SignInCodeBackend(ModelBackend):
+    """Check a printed sign-in letter's one-time code (`authenticate(request, username=...,
+    signin_code=...)`). Going through `authenticate` lets axes count a wrong code as a failed
+    sign-in of the account and refuse codes while the account is locked out. It only checks:
+    the first sign-in page then sets a password and signs the person in."""
+
+    def authenticate(self, request, username=None, signin_code=None, **kwargs):
+        from tracker.people.invitations import code_matches, may_sign_in
+
+        if signin_code is None:
+            return None
+        account = find_account(username)
+        if account is None or not may_sign_in(account):
+            return None
+        return account if code_matches(account, signin_code) else None
+
+
+class ResetForm(CleansText, PasswordResetForm):
+    """Django's "Forgot your password?" form, also for accounts that never had a password.
+
+    Django skips accounts without a usable password, which are exactly the invited and
+    imported ones. Here any active account with that email gets the link (an inactive
+    account, such as a learner who left, still gets nothing).
+    """
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in users if user.email.casefold() == email.casefold())

@@ -126,6 +126,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "tracker.auth.UsernameOrEmailBackend",
+    "tracker.auth.SignInCodeBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -267,6 +268,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "tracker.auth.locked_out"
 AXES_VERBOSE = False
+# What axes writes down of a failed sign-in form: never the typed codes or new passwords.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "password1", "password2"]
+
+# Invitation links stop working after this many days; printed sign-in codes after these.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
+SIGNIN_CODE_DAYS = env_int("SIGNIN_CODE_DAYS", 14, minimum=1)
 
 # Evidence uploads: allowed extensions and the size limit (enforced while streaming).
 EVIDENCE_ALLOWED_TYPES = env_list(

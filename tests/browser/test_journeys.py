@@ -363,3 +363,80 @@ def test_a_new_centre_runs_create_centre_then_starts_its_next_year(catalogue, vi
     assert "Current year" in row.inner_text()
     assert page.locator("button:has-text('Make 2026/27 current')").count() == 1
     admin.shot("years")
+
+
+def _without_password(user, email=None):
+    user.set_unusable_password()
+    if email is not None:
+        user.email = email
+    user.save()
+
+
+def test_learner_signs_in_through_an_invitation_email(
+    catalogue, cast, visitor, live_server, settings, mailoutbox
+):
+    import re
+
+    settings.SITE_URL = live_server.url
+    _without_password(cast.learner.user)
+    admin = visitor("admin-invites")
+    admin.sign_in("admin")
+    admin.go(f"/learners/{cast.learner.pk}/")
+    admin.page.click("text=Send an invitation")
+    admin.page.wait_for_load_state()
+    admin.check()
+    assert "Invitation sent" in admin.page.inner_text("main")
+    assert "Invited on" in admin.page.inner_text("main")
+    (message,) = mailoutbox
+    link = re.search(r"http\S+/accounts/invitation/\S+/", message.body).group(0)
+
+    learner = visitor("learner-invited", 390, 844)
+    learner.page.goto(link)
+    learner.check()
+    page = learner.page
+    assert "Choose your password" in page.inner_text("main")
+    page.fill("#id_new_password1", "my-own-long-password-3")
+    page.fill("#id_new_password2", "my-own-long-password-3")
+    page.click("text=Save password and sign in")
+    page.wait_for_load_state()
+    learner.check()
+    learner.shot("home")
+    assert "Your password is set" in page.inner_text("main")
+    assert "For Pass you still need" in page.inner_text("main")
+    learner.page.goto(link)
+    assert "This link no longer works" in page.inner_text("main")
+
+
+def test_learner_signs_in_with_a_printed_code(catalogue, cast, visitor, live_server, settings):
+    settings.SITE_URL = live_server.url
+    _without_password(cast.learner.user, email="")
+    admin = visitor("admin-letters")
+    admin.sign_in("admin")
+    admin.go(f"/groups/{cast.group.pk}/")
+    admin.page.click("text=Invitations and sign-in letters")
+    admin.page.wait_for_load_state()
+    admin.check()
+    assert "No email: needs a letter" in admin.page.inner_text("main")
+    admin.page.click("text=Make codes and show the letters")
+    admin.page.wait_for_load_state()
+    admin.check()
+    admin.shot("letters")
+    admin.page.emulate_media(media="print")
+    assert not admin.page.locator("header").is_visible()
+    code = admin.page.inner_text(f"[data-code-for='{cast.learner.user.username}']")
+
+    learner = visitor("learner-letter", 390, 844)
+    learner.go("/accounts/login/")
+    page = learner.page
+    page.click("text=First sign-in with a code")
+    page.wait_for_load_state()
+    learner.check()
+    page.fill("#id_username", cast.learner.user.username)
+    page.fill("#id_code", code)
+    page.fill("#id_password1", "my-own-long-password-3")
+    page.fill("#id_password2", "my-own-long-password-3")
+    page.click("text=Set password and sign in")
+    page.wait_for_load_state()
+    learner.check()
+    assert "Your password is set" in page.inner_text("main")
+    assert "For Pass you still need" in page.inner_text("main")

@@ -55,6 +55,11 @@ GET_MATRIX = {
     "centre:group_add": (lambda c: {}, ADMIN_ONLY),
     "centre:group_edit": (lambda c: {"pk": c.group.pk}, ADMIN_ONLY),
     "centre:import": (lambda c: {}, ADMIN_ONLY),
+    "centre:staff_invite": (lambda c: {"pk": c.teacher.pk}, GET_REFUSED),
+    "centre:group_signin": (lambda c: {"pk": c.group.pk}, ADMIN_ONLY),
+    "centre:group_invite": (lambda c: {"pk": c.group.pk}, GET_REFUSED),
+    "centre:group_letters": (lambda c: {"pk": c.group.pk}, GET_REFUSED),
+    "learner_invite": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
     "centre:targets": (lambda c: {}, ADMIN_ONLY),
     "centre:years": (lambda c: {}, ADMIN_ONLY),
     "centre:year_add": (lambda c: {}, ADMIN_ONLY),
@@ -125,6 +130,9 @@ GET_MATRIX = {
     "password_reset_done": (lambda c: {}, PUBLIC),
     "password_reset_confirm": (lambda c: {"uidb64": "MQ", "token": "set-password"}, PUBLIC),
     "password_reset_complete": (lambda c: {}, PUBLIC),
+    # The token or the code is the proof: anyone may open these pages.
+    "invitation": (lambda c: {"uidb64": "MQ", "token": "set-password"}, PUBLIC),
+    "first_signin": (lambda c: {}, PUBLIC),
 }
 
 # POST-only views: name -> (kwargs, form data, expected POST status per role)
@@ -213,6 +221,27 @@ POST_MATRIX = {
         lambda c: {"learner": c.learner.pk, "deadline": "2027-01-10"},
         row(LOGIN, 403, 403, 302, 404, 403, 403),
     ),
+    # Invitations and letters: the admin of the account's centre only.
+    "centre:staff_invite": (
+        lambda c: {"pk": c.teacher.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "learner_invite": (
+        lambda c: {"pk": c.learner.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "centre:group_invite": (
+        lambda c: {"pk": c.group.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "centre:group_letters": (
+        lambda c: {"pk": c.group.pk},
+        lambda c: {"who": "everyone"},
+        row(LOGIN, 403, 403, 403, 403, 403, 200),
+    ),
     "exam_marks": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk},
         lambda c: {
@@ -286,6 +315,8 @@ NOT_CENTRE_DATA = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "invitation",
+    "first_signin",
 }
 
 

@@ -81,6 +81,13 @@ FIELDS = [
     "ranges-0-low",
     "ranges-0-high",
     "ranges-0-target",
+    # invitations, sign-in letters and the first sign-in with a code
+    "who",
+    "code",
+    "password1",
+    "password2",
+    "new_password1",
+    "new_password2",
 ]
 
 QUERY = ["replaces", "group", "unit", "status", "assignment", "page", "format", "preview"]

@@ -1,6 +1,6 @@
 """The tracking domain's models, split by domain and re-exported here."""
 
-from tracker.models.accounts import User
+from tracker.models.accounts import Invitation, User
 from tracker.models.assessment import (
     Assignment,
     Decision,
@@ -29,6 +29,7 @@ from tracker.models.people import (
 from tracker.models.verification import Action, Check, Record, Sample, SampleItem
 
 __all__ = [
+    "Invitation",
     "Action",
     "Check",
     "Record",

@@ -2,6 +2,8 @@ import re
 from datetime import date
 
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import SetPasswordForm, SetPasswordMixin
 from django.contrib.auth.password_validation import validate_password
 
 from criteria.models import Unit
@@ -347,3 +349,74 @@ class FirstRunForm(CleansText, forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class InviteForm(CleansText, forms.Form):
+    """Send (or send again) an invitation: nothing to fill in, the button is the choice."""
+
+
+class LettersForm(CleansText, forms.Form):
+    """Whose sign-in letters to print for a group."""
+
+    who = forms.ChoiceField(
+        label="Print letters for",
+        choices=[
+            ("no_email", "Learners with no email address who have not signed in yet"),
+            ("everyone", "Everyone in the group who has not signed in yet"),
+        ],
+        initial="no_email",
+        widget=forms.RadioSelect,
+    )
+
+
+class FirstSignInForm(CleansText, SetPasswordMixin, forms.Form):
+    """A learner's first sign-in with the code from their letter: username, code, and the
+    password they choose (checked by the site's password validators, AUTH_PASSWORD_VALIDATORS).
+
+    The code is checked through `authenticate` (tracker.auth.SignInCodeBackend), so a wrong
+    code counts as a failed sign-in of that account and a locked account is refused.
+    """
+
+    username = forms.CharField(label="Username", max_length=150)
+    code = forms.CharField(
+        label="Code from your letter", max_length=20, help_text="For example ABCD-EFGH."
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields(
+        label1="Choose a password", label2="Type the password again"
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = None
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["code"].widget.attrs["autocomplete"] = "one-time-code"
+
+    def clean(self):
+        cleaned = super().clean()
+        username, code = cleaned.get("username"), cleaned.get("code")
+        if not username or not code:
+            return cleaned
+        self.user = authenticate(self.request, username=username, signin_code=code)
+        if self.user is None:
+            raise forms.ValidationError(
+                "That username and code do not match, or the code has been used or has "
+                "expired. Check your letter, or ask your teacher for a new one."
+            )
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return cleaned
+
+    def save(self) -> User:
+        self.user.set_password(self.cleaned_data["password1"])
+        self.user.save(update_fields=["password"])
+        return self.user
+
+
+class InvitationPasswordForm(CleansText, SetPasswordForm):
+    """Django's set-password form for an invitation link, with plain labels."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password2"].label = "Type the password again"

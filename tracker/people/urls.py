@@ -2,19 +2,23 @@
 
 from django.urls import include, path
 
-from tracker.people.views import centre, imports, learners, years
+from tracker.people.views import centre, imports, invitations, learners, years
 
 centre_urlpatterns = [
     path("", centre.home, name="home"),
     path("staff/", centre.staff_list, name="staff"),
     path("staff/add/", centre.staff_edit, name="staff_add"),
     path("staff/<int:pk>/", centre.staff_edit, name="staff_edit"),
+    path("staff/<int:pk>/invite/", invitations.staff_invite, name="staff_invite"),
     path("groups/", centre.group_list, name="groups"),
     path("groups/add/", centre.group_edit, name="group_add"),
     path("groups/<int:pk>/edit/", centre.group_edit, name="group_edit"),
     path("years/", years.year_list, name="years"),
     path("years/add/", years.year_add, name="year_add"),
     path("years/<int:pk>/current/", years.year_current, name="year_current"),
+    path("groups/<int:pk>/sign-in/", invitations.group_signin, name="group_signin"),
+    path("groups/<int:pk>/sign-in/invite/", invitations.group_invite, name="group_invite"),
+    path("groups/<int:pk>/sign-in/letters/", invitations.group_letters, name="group_letters"),
     path("targets/", centre.targets, name="targets"),
     path("import/", imports.import_learners, name="import"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
@@ -30,5 +34,15 @@ urlpatterns = [
         name="learner_target",
     ),
     path("learners/<int:pk>/move/", learners.move_learner, name="learner_move"),
+    path("learners/<int:pk>/invite/", invitations.learner_invite, name="learner_invite"),
+    # Signing in for the first time: an invitation link, or a printed letter's code; and
+    # "Forgot your password?" reaching accounts that never had one (before Django's own).
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        invitations.InvitationConfirmView.as_view(),
+        name="invitation",
+    ),
+    path("accounts/first-sign-in/", invitations.first_signin, name="first_signin"),
+    path("accounts/password_reset/", invitations.ResetView.as_view(), name="password_reset"),
     path("centre/", include((centre_urlpatterns, "centre"))),
 ]

@@ -21,6 +21,7 @@ from tracker.models import (
 )
 from tracker.pagination import paginate
 from tracker.people.forms import AspirationForm, GcseRangeFormSet, GroupForm, StaffForm
+from tracker.people.invitations import sign_in_state, states_for
 from tracker.people.targets import targets_from_gcse
 from tracker.reports.dashboard import SERIES, centre_figures
 
@@ -75,8 +76,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, staff)
     page.object_list = list(page.object_list)
+    states = states_for(page.object_list)
     for member in page.object_list:
         member.can_edit = access.can_manage_account(request.user, member)
+        member.signin = states[member.pk]
     return render(
         request, "tracker/people/centre/staff_list.html", {"centre": centre, "staff": page}
     )
@@ -101,9 +104,12 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             StaffMembership.objects.get_or_create(user=saved, defaults={"centre": centre})
             messages.success(request, f"{saved.get_full_name()} saved.")
             return redirect("centre:staff")
-    return render(
-        request, "tracker/people/centre/staff_form.html", {"form": form, "member": member}
-    )
+    context = {
+        "form": form,
+        "member": member,
+        "signin": sign_in_state(member) if member else None,
+    }
+    return render(request, "tracker/people/centre/staff_form.html", context)
 
 
 @require_safe

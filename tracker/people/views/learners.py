@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tracker import access
 from tracker.models import Enrolment, TargetChange
 from tracker.people.forms import MoveLearnerForm, TargetForm
+from tracker.people.invitations import sign_in_state
 from tracker.people.targets import set_target
 
 
@@ -57,6 +58,7 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-changed_at", "-pk")
     )
     editable = access.can_edit_learner(request.user, learner)
+    admin = access.has_role(request.user, "centre_admin") and editable
     context = {
         "learner": learner,
         "enrolments": enrolments,
@@ -68,9 +70,9 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         if editable
         else {},
-        "move_form": MoveLearnerForm(learner=learner)
-        if access.has_role(request.user, "centre_admin") and editable
-        else None,
+        "move_form": MoveLearnerForm(learner=learner) if admin else None,
+        # Only the centre admin invites (access.get_learner_for_admin), so only they see it.
+        "signin": sign_in_state(learner.user) if admin and learner.user_id else None,
     }
     return render(request, "tracker/people/learner_detail.html", context)
 

@@ -192,3 +192,14 @@ def test_discovery_is_checked_and_kept(provider, cast, monkeypatch):
     monkeypatch.setattr(sso.requests, "get", lambda *args, **kwargs: Impostor())
     with pytest.raises(ValueError, match="another issuer"):
         sso.provider_configuration()
+
+
+def test_sign_in_throttling_lets_school_sign_in_through(provider, cast, settings):
+    settings.AXES_ENABLED = True
+    stranger = Client()
+    response = finish(stranger, sign_in(start(stranger), "stranger@centre.example.org"))
+    assert "No account here uses" in refusal(stranger, response)
+    client = Client()
+    response = finish(client, sign_in(start(client), "teacher@centre.example.org"))
+    assert response["Location"] == reverse("home")
+    assert signed_in_as(client) == str(cast.teacher.pk)

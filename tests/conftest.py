@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from criteria.models import Unit
+from tests.oidc import loopback
 from tracker.evidence.services import Claim, submit_evidence
 from tracker.models import (
     AcademicYear,
@@ -228,3 +229,22 @@ def client_for(cast):
         return client
 
     return sign_in
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """Return `start(*redirect_uris)`: a real OpenID Connect provider on loopback for those
+    redirect URIs (tests/oidc/loopback.py), started once per worker and stopped at the end."""
+    problem = loopback.available()
+    if problem:
+        pytest.skip(problem)
+    started: dict[tuple[str, ...], loopback.LoopbackProvider] = {}
+
+    def start(*redirect_uris: str) -> loopback.LoopbackProvider:
+        if redirect_uris not in started:
+            started[redirect_uris] = loopback.LoopbackProvider(list(redirect_uris))
+        return started[redirect_uris]
+
+    yield start
+    for provider in started.values():
+        provider.stop()

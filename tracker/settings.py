@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from tracker.env import env_bool, env_int, env_list, env_str, env_url
+from tracker.lib.oidc import normal_domains, settings_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -127,6 +128,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "tracker.auth.UsernameOrEmailBackend",
     "tracker.auth.SignInCodeBackend",
+    # Signing in with a school account; does nothing unless OIDC_ISSUER is set (below).
+    "tracker.people.sso.SchoolAccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -324,3 +327,26 @@ PENDING_UPLOAD_HOURS = env_int("PENDING_UPLOAD_HOURS", 24, minimum=1)
 # Internal verification samples: the minimum share of learners, and never fewer than this.
 IV_MINIMUM_SHARE = env_int("IV_MINIMUM_PERCENT", 25, minimum=1) / 100
 IV_MINIMUM_LEARNERS = env_int("IV_MINIMUM_LEARNERS", 3, minimum=1)
+
+# Signing in with a school account through OpenID Connect (tracker/people/sso.py, with
+# mozilla-django-oidc):
+# off unless OIDC_ISSUER is set. Only accounts that already exist here, matched by a
+# verified email in OIDC_ALLOWED_DOMAINS; never a new account. docs/deployment.md has the
+# set-up for Microsoft Entra ID and Google Workspace.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_ALLOWED_DOMAINS = normal_domains(env_list("OIDC_ALLOWED_DOMAINS", []))
+OIDC_BUTTON_LABEL = env_str("OIDC_BUTTON_LABEL")
+if OIDC_ISSUER:
+    _oidc_problem = settings_problem(
+        OIDC_ISSUER, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET, OIDC_ALLOWED_DOMAINS
+    )
+    if _oidc_problem:
+        raise ImproperlyConfigured(_oidc_problem)
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker.auth import SignInForm, no_centre_yet
+from tracker.people.sso import SchoolAccountCallbackView, SchoolAccountStartView
 
 urlpatterns = [
     path("", include("tracker.reports.urls")),
@@ -23,5 +24,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/start/", SchoolAccountStartView.as_view(), name="sso_start"),
+    path("oidc/callback/", SchoolAccountCallbackView.as_view(), name="sso_callback"),
     path("admin/", admin.site.urls),
 ]

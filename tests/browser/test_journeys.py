@@ -440,3 +440,50 @@ def test_learner_signs_in_with_a_printed_code(catalogue, cast, visitor, live_ser
     learner.check()
     assert "Your password is set" in page.inner_text("main")
     assert "For Pass you still need" in page.inner_text("main")
+
+
+def _school_sign_in(person, provider, email: str) -> None:
+    """From the sign-in page, through the provider's own pages (not ours: no axe check)."""
+    page = person.page
+    person.go("/accounts/login/")
+    page.click("text=Sign in with your school account")
+    page.wait_for_url(f"{provider.issuer}/**")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", "any password")
+    page.click("button[type=submit]")
+    page.click("button:has-text('Continue')")  # the provider asks to share the email
+    page.wait_for_url(f"{person.base_url}/**")
+    page.wait_for_load_state()
+    # The provider's pages are held to their own policy, not ours; ours must still pass.
+    person.refused[:] = [r for r in person.refused if not r.startswith(provider.issuer)]
+
+
+@pytest.fixture
+def school_accounts(oidc_provider, live_server, settings):
+    provider = oidc_provider(f"{live_server.url}/oidc/callback/")
+    for name, value in provider.settings().items():
+        setattr(settings, name, value)
+    return provider
+
+
+def test_a_teacher_signs_in_with_their_school_account(catalogue, cast, visitor, school_accounts):
+    teacher = visitor("teacher-school-account")
+    teacher.go("/accounts/login/")
+    teacher.shot("sign-in-with-school-account")
+    _school_sign_in(teacher, school_accounts, "Teacher@centre.example.org")
+    teacher.check()
+    assert teacher.page.url == f"{teacher.base_url}/teaching/"
+    assert "Teacher Staff" in teacher.page.inner_text("header")
+    assert teacher.page.locator("header button:has-text('Sign out')").count() == 1
+
+
+def test_a_school_account_not_in_the_centre_is_refused(catalogue, cast, visitor, school_accounts):
+    stranger = visitor("stranger-school-account")
+    _school_sign_in(stranger, school_accounts, "new.starter@centre.example.org")
+    stranger.check()
+    stranger.shot("refused")
+    page = stranger.page
+    assert page.url == f"{stranger.base_url}/accounts/login/"
+    alert = page.locator("[role=alert]").inner_text()
+    assert "No account here uses the email address new.starter@centre.example.org" in alert
+    assert page.locator("header button:has-text('Sign out')").count() == 0

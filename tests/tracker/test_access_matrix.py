@@ -28,6 +28,8 @@ ADMIN_ONLY = row(LOGIN, 403, 403, 403, 403, 403, 200)
 PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 GET_REFUSED = row(405, 405, 405, 405, 405, 405, 405)
 ASSESSORS_ONLY = row(LOGIN, 403, 404, 302, 404, 403, 403)
+# School sign-in is off unless OIDC_ISSUER is set; tests/tracker/test_sso.py covers it on.
+SSO_OFF = row(404, 404, 404, 404, 404, 404, 404)
 
 
 def ENROLMENT(c):  # noqa: N802 - reads as a constant in the tables below
@@ -133,6 +135,8 @@ GET_MATRIX = {
     # The token or the code is the proof: anyone may open these pages.
     "invitation": (lambda c: {"uidb64": "MQ", "token": "set-password"}, PUBLIC),
     "first_signin": (lambda c: {}, PUBLIC),
+    "sso_start": (lambda c: {}, SSO_OFF),
+    "sso_callback": (lambda c: {}, SSO_OFF),
 }
 
 # POST-only views: name -> (kwargs, form data, expected POST status per role)
@@ -313,6 +317,8 @@ NOT_CENTRE_DATA = {
     "password_change_done",
     "password_reset",
     "password_reset_done",
+    "sso_start",
+    "sso_callback",
     "password_reset_confirm",
     "password_reset_complete",
     "invitation",

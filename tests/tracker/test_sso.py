@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.oidc.loopback import free_port, sign_in
-from tracker import sso
+from tracker.people import sso
 
 CALLBACK = "http://testserver/oidc/callback/"
 

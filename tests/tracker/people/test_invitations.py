@@ -309,7 +309,7 @@ def test_wrong_codes_lock_the_account_for_a_while(fresh, throttled):
     assert signin.status_code == 429
 
 
-def test_first_sign_in_page_is_linked_from_sign_in(db):
+def test_first_sign_in_page_is_linked_from_sign_in(cast):
     assert reverse("first_signin") in Client().get(reverse("login")).content.decode()
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from criteria.models import (
     BoundarySet,
     Criterion,
+    ExamSeries,
     GlossaryTerm,
     LearningOutcome,
     PointsValue,
@@ -91,8 +92,10 @@ class ResourceAdmin(admin.ModelAdmin):
 
 @admin.register(BoundarySet)
 class BoundarySetAdmin(admin.ModelAdmin):
+    """Read-mostly: boundaries are entered on the app's Grade boundaries pages, which keep
+    their history."""
+
     list_display = [
-        "unit",
         "series",
         "distinction",
         "merit",
@@ -100,5 +103,12 @@ class BoundarySetAdmin(admin.ModelAdmin):
         "near_pass",
         "illustrative",
     ]
-    list_filter = ["unit", "illustrative"]
-    search_fields = ["series", "source"]
+    list_filter = ["series__unit", "illustrative"]
+    search_fields = ["series__name", "source"]
+
+
+@admin.register(ExamSeries)
+class ExamSeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "kind", "centre"]
+    list_filter = ["unit", "kind"]
+    search_fields = ["name"]

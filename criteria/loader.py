@@ -16,6 +16,7 @@ from criteria import grading
 from criteria.models import (
     BoundarySet,
     Criterion,
+    ExamSeries,
     GlossaryTerm,
     LearningOutcome,
     PointsValue,
@@ -587,10 +588,17 @@ def _load_unit(writer: _Writer, slug: str, spec: dict, suite: Suite) -> None:
     writer.remove_missing(unit.glossary.all(), terms, "term", f"{name} term")
     _load_resources(writer, name, unit, spec.get("resources", []))
     for row in spec.get("boundary_sets", []):
+        # A spec file's boundaries are OCR's, the same for every centre: a shared series.
+        series = writer.put(
+            ExamSeries,
+            f"{name} series {row['series']}",
+            {"unit": unit, "name": row["series"], "centre": None},
+            {"kind": ExamSeries.Kind.REAL},
+        )
         writer.put(
             BoundarySet,
             f"{name} boundaries {row['series']}",
-            {"unit": unit, "series": row["series"]},
+            {"series": series},
             {
                 "max_mark": row["max_mark"],
                 "distinction": row["distinction"],

@@ -1,5 +1,6 @@
 """The unit catalogue: reference data loaded from the spec files in criteria/specs/."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -231,15 +232,82 @@ class Resource(models.Model):
         return self.text[:80]
 
 
+class ExamSeriesQuerySet(models.QuerySet):
+    def for_centre(self, centre_id: int | None) -> "ExamSeriesQuerySet":
+        """The series a centre may use: every shared OCR series plus its own mocks."""
+        return self.filter(models.Q(centre__isnull=True) | models.Q(centre_id=centre_id))
+
+
+class ExamSeries(models.Model):
+    """One sitting of an examined unit's paper: a real OCR series or a centre's mock.
+
+    A real OCR series is shared by every centre on the instance (OCR publishes one set of
+    boundaries for everyone), so it has no centre. A mock belongs to the centre that sets it,
+    and no other centre sees it. Marks are entered against a series; its boundaries, once
+    entered, turn each mark into a grade.
+    """
+
+    class Kind(models.TextChoices):
+        MOCK = "mock", "Mock"
+        REAL = "real", "OCR exam"
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="exam_series")
+    name = models.CharField(max_length=60, help_text="e.g. January 2026, or Mock 1 2026")
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.REAL)
+    centre = models.ForeignKey(
+        "tracker.Centre",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mock_series",
+        help_text="The centre that sets a mock; empty for a real OCR series shared by all",
+    )
+
+    objects = ExamSeriesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit", "-kind", "name"]
+        verbose_name_plural = "exam series"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "name"],
+                condition=models.Q(centre__isnull=True),
+                name="shared_series_once",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "name", "centre"],
+                condition=models.Q(centre__isnull=False),
+                name="centre_series_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="real", centre__isnull=True)
+                | models.Q(kind="mock", centre__isnull=False),
+                name="mocks_belong_to_a_centre",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.centre_id is None
+
+    @property
+    def label(self) -> str:
+        """The name with its kind, as the marks form lists it."""
+        return f"{self.name} ({self.get_kind_display()})"
+
+
 class BoundarySet(models.Model):
     """Raw-mark grade boundaries of one exam series for an examined unit.
 
-    The centre enters them from OCR's published document; the product ships no official
-    boundaries. Illustrative sets (demo data) are labelled so wherever they are used.
+    Entered in the app from OCR's published document (or by the centre for its mocks); the
+    product ships no official boundaries. Illustrative sets (demo data) are labelled so
+    wherever they are used. Every change is kept in `BoundaryChange`.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="boundary_sets")
-    series = models.CharField(max_length=60, help_text="e.g. June 2026, or Mock 1 2026")
+    series = models.OneToOneField(ExamSeries, on_delete=models.CASCADE, related_name="boundary_set")
     max_mark = models.PositiveIntegerField()
     distinction = models.PositiveIntegerField()
     merit = models.PositiveIntegerField()
@@ -251,14 +319,15 @@ class BoundarySet(models.Model):
     )
 
     class Meta:
-        ordering = ["unit", "series"]
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "series"], name="series_once"),
-        ]
+        ordering = ["series__unit", "series__name"]
 
     def __str__(self) -> str:
         label = " (illustrative)" if self.illustrative else ""
-        return f"{self.unit} — {self.series}{label}"
+        return f"{self.series.unit} — {self.series.name}{label}"
+
+    @property
+    def unit(self) -> Unit:
+        return self.series.unit
 
     def boundaries(self) -> grading.Boundaries:
         """Return the boundaries for the grading module (validated there)."""
@@ -271,15 +340,38 @@ class BoundarySet(models.Model):
         )
 
     def clean(self) -> None:
+        """Refuse boundaries the grading rules refuse (`criteria.grading.Boundaries`), a
+        maximum that differs from the unit's paper, and Near Pass on a unit without it."""
         try:
             self.boundaries()
         except grading.GradingError as error:
             raise ValidationError(str(error)) from None
-        if self.unit_id and self.unit.exam_max_mark and self.max_mark != self.unit.exam_max_mark:
+        if not self.series_id:
+            return
+        unit = self.series.unit
+        if unit.exam_max_mark and self.max_mark != unit.exam_max_mark:
             raise ValidationError(
-                f"The maximum mark {self.max_mark} differs from the unit's "
-                f"{self.unit.exam_max_mark}"
+                f"The maximum mark {self.max_mark} differs from the unit's {unit.exam_max_mark}"
             )
+        if self.near_pass is not None and not unit.near_pass:
+            raise ValidationError("This unit does not award Near Pass: leave it empty.")
 
     def grade_for(self, mark: int) -> grading.Grade:
-        return grading.examined_grade(mark, self.boundaries(), self.unit.near_pass)
+        return grading.examined_grade(mark, self.boundaries(), self.series.unit.near_pass)
+
+
+class BoundaryChange(models.Model):
+    """One change to a series' boundaries: who made it, when, and what changed."""
+
+    series = models.ForeignKey(ExamSeries, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    summary = models.TextField()
+
+    class Meta:
+        ordering = ["series", "-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.changed_at:%Y-%m-%d}: {self.summary}"

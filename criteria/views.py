@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from criteria.models import Criterion, LearningOutcome, Unit
+from criteria.models import BoundarySet, Criterion, LearningOutcome, Unit
 
 
 @require_safe
@@ -32,7 +32,10 @@ def unit_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "assignments": assignments,
         "glossary": unit.glossary.all(),
         "resources": unit.resources.all(),
-        "boundary_sets": unit.boundary_sets.all(),
+        # Only the shared OCR series: a centre's mocks are no one else's business.
+        "boundary_sets": BoundarySet.objects.filter(
+            series__unit=unit, series__centre__isnull=True
+        ).select_related("series"),
         "points": unit.suite.points_values.all(),
     }
     return render(request, "criteria/unit_detail.html", context)

@@ -81,6 +81,16 @@ class Cast:
         return assignment
 
     @property
+    def mock_series(self):
+        """The centre's own Unit 6 mock series (no boundaries yet)."""
+        from criteria.models import ExamSeries
+
+        series, _ = ExamSeries.objects.get_or_create(
+            unit=self.unit6, name="Mock 1", centre=self.centre, defaults={"kind": "mock"}
+        )
+        return series
+
+    @property
     def export_job(self) -> ExportJob:
         """A queued (not yet built) whole-centre export."""
         job, _ = ExportJob.objects.get_or_create(centre=self.centre, requested_by=self.admin)

@@ -5,6 +5,7 @@ answer 404 to outsiders, so a guessed URL never reveals that a record exists.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Literal
 
@@ -14,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from criteria.models import Criterion, TopicItem, Unit
+from criteria.models import Criterion, ExamSeries, TopicItem, Unit
 from tracker.models import (
     AcademicYear,
     Action,
@@ -23,6 +24,7 @@ from tracker.models import (
     Decision,
     Enrolment,
     ExportJob,
+    LeadAssessor,
     Learner,
     Sample,
     SampleItem,
@@ -358,3 +360,90 @@ def get_action_for_user(user: User, pk: int) -> Action:
         ),
         pk=pk,
     )
+
+
+@dataclass(frozen=True)
+class BoundaryRights:
+    """What a user may do with one examined unit's series and grade boundaries.
+
+    shared: enter real OCR series (shared by every centre on the instance): the site
+    administrator (a superuser), or the centre admin when the instance holds one centre.
+    mock: enter their own centre's mocks: its centre admin or the unit's lead assessor.
+    centre_id: the centre whose mocks they see (None: shared series only).
+    """
+
+    unit: Unit
+    centre_id: int | None
+    shared: bool
+    mock: bool
+
+    def may_edit(self, series: ExamSeries) -> bool:
+        return self.shared if series.is_shared else self.mock
+
+    def series(self) -> QuerySet[ExamSeries]:
+        """The unit's series this user sees: shared ones and their own centre's mocks."""
+        return ExamSeries.objects.filter(unit=self.unit).for_centre(self.centre_id)
+
+
+def may_enter_shared_series(user: User) -> bool:
+    """The site administrator, or the centre admin of an instance with only one centre."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return has_role(user, "centre_admin") and Centre.objects.count() == 1
+
+
+def boundary_rights(user: User, unit: Unit) -> BoundaryRights:
+    """Return the user's rights over the unit's boundaries (both may be False)."""
+    centre_id = staff_centre_id(user)
+    mock = centre_id is not None and (
+        has_role(user, "centre_admin")
+        or LeadAssessor.objects.filter(centre_id=centre_id, unit=unit, user=user).exists()
+    )
+    return BoundaryRights(unit, centre_id, may_enter_shared_series(user), bool(mock))
+
+
+def may_see_boundaries(user: User) -> bool:
+    """Whether the Grade boundaries pages are for this user at all (for the navigation)."""
+    return may_enter_shared_series(user) or (
+        staff_centre_id(user) is not None
+        and (has_role(user, "centre_admin") or user.lead_units.exists())
+    )
+
+
+def get_boundaries_unit_for_user(user: User, unit_pk: int) -> BoundaryRights:
+    """Return the rights over an examined unit's boundaries (404 for any other unit; 403 for
+    a user who may enter neither shared nor mock boundaries of it)."""
+    unit = get_object_or_404(
+        Unit.objects.select_related("suite"), pk=unit_pk, assessment_mode=Unit.Mode.EXAMINED
+    )
+    rights = boundary_rights(user, unit)
+    if not (rights.shared or rights.mock):
+        raise PermissionDenied("Grade boundaries are entered by the centre admin or lead assessor.")
+    return rights
+
+
+def get_series_for_user(user: User, pk: int) -> tuple[ExamSeries, BoundaryRights]:
+    """Return a series the user may change the boundaries of, with their rights.
+
+    404 for another centre's mock (it is no business of theirs) and for users who see no
+    boundaries at all; 403 for a series they see but may not change (a shared OCR series
+    for a centre admin of a several-centre instance).
+    """
+    if not may_see_boundaries(user):
+        raise PermissionDenied("Grade boundaries are entered by the centre admin or lead assessor.")
+    series = get_object_or_404(
+        ExamSeries.objects.for_centre(staff_centre_id(user)).select_related(
+            "unit__suite", "centre"
+        ),
+        pk=pk,
+    )
+    rights = boundary_rights(user, series.unit)
+    if not rights.may_edit(series):
+        raise PermissionDenied(
+            "Only the site administrator enters OCR series' boundaries."
+            if series.is_shared
+            else "Only the centre admin or the unit's lead assessor enters this mock."
+        )
+    return series, rights

@@ -148,8 +148,7 @@ def test_teacher_records_unit6_mock_marks_and_sees_near_pass(catalogue, cast, vi
     from criteria.models import BoundarySet
 
     BoundarySet.objects.create(
-        unit=cast.unit6,
-        series="Mock 1",
+        series=cast.mock_series,
         max_mark=60,
         distinction=48,
         merit=38,
@@ -165,7 +164,7 @@ def test_teacher_records_unit6_mock_marks_and_sees_near_pass(catalogue, cast, vi
     teacher.sign_in("teacher")
     page = teacher.page
     teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit6.pk}/")
-    page.fill("#series", "Mock 1")
+    page.select_option("#series", label="Mock 1 (Mock)")
     page.fill(f"#mark-{cast.learner.enrolments.get(unit=cast.unit6).pk}", "24")
     page.fill(f"#mark-{other.enrolments.get(unit=cast.unit6).pk}", "61")
     page.click("text=Save marks")
@@ -173,7 +172,7 @@ def test_teacher_records_unit6_mock_marks_and_sees_near_pass(catalogue, cast, vi
     teacher.check()
     assert "No marks saved." in page.inner_text("main")  # 61 is above the paper's 60
     page.fill(f"#mark-{other.enrolments.get(unit=cast.unit6).pk}", "50")
-    page.fill("#series", "Mock 1")
+    page.select_option("#series", label="Mock 1 (Mock)")
     page.fill(f"#mark-{cast.learner.enrolments.get(unit=cast.unit6).pk}", "24")
     page.click("text=Save marks")
     page.wait_for_load_state()
@@ -184,6 +183,51 @@ def test_teacher_records_unit6_mock_marks_and_sees_near_pass(catalogue, cast, vi
     assert "Mock 1 (Mock): 24/60 — Near Pass" in page.inner_text("main")
     teacher.go(f"/learners/{other.pk}/units/{other.enrolments.get(unit=cast.unit6).pk}/")
     assert "50/60 — Distinction" in page.inner_text("main")
+
+
+def test_admin_enters_unit6_boundaries_and_teacher_marks_against_the_series(
+    catalogue, cast, visitor
+):
+    """A one-centre instance: its centre admin enters an OCR series' boundaries in the app;
+    the teacher picks that series from the list, enters a mark and sees the grade."""
+    admin = visitor("boundaries-admin")
+    admin.sign_in("admin")
+    page = admin.page
+    page.click("nav >> text=Grade boundaries")
+    page.wait_for_load_state()
+    admin.check()
+    page.click("text=Unit 6:")
+    page.wait_for_load_state()
+    admin.check()
+    page.fill("#id_name", "January 2026")
+    page.select_option("#id_kind", label="OCR exam")
+    page.click("button:has-text('Add series')")
+    page.wait_for_load_state()
+    assert "Series January 2026 added." in page.inner_text("main")
+    page.fill("#id_distinction", "48")
+    page.fill("#id_merit", "38")
+    page.fill("#id_pass_mark", "28")
+    page.fill("#id_near_pass", "22")
+    page.fill("#id_source", "OCR raw mark grade boundaries, January 2026")
+    page.click("button:has-text('Save boundaries')")
+    page.wait_for_load_state()
+    admin.check()
+    main = page.inner_text("main")
+    assert "Boundaries saved for January 2026." in main
+    assert "OCR raw mark grade boundaries, January 2026" in main
+
+    teacher = visitor("boundaries-teacher")
+    teacher.sign_in("teacher")
+    page = teacher.page
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit6.pk}/")
+    page.select_option("#series", label="January 2026 (OCR exam)")
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    page.fill(f"#mark-{enrolment.pk}", "40")
+    page.click("text=Save marks")
+    page.wait_for_load_state()
+    teacher.check()
+    assert "1 mark saved for January 2026." in page.inner_text("main")
+    assert "Merit" in page.inner_text(f"#grade-{enrolment.pk}")
 
 
 def test_iv_disagrees_assessor_responds_iv_signs_off(catalogue, cast, visitor):

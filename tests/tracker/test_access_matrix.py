@@ -84,6 +84,12 @@ GET_MATRIX = {
         row(LOGIN, 404, 404, 200, 404, 200, 200),
     ),
     "exam_marks": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk}, GET_REFUSED),
+    # Grade boundaries: the centre admin (of this one-centre instance, so shared OCR series
+    # too) or the unit's lead assessor; the superuser's path is in test_boundaries.py.
+    "boundaries": (lambda c: {}, ADMIN_ONLY),
+    "unit_boundaries": (lambda c: {"unit_pk": c.unit6.pk}, ADMIN_ONLY),
+    "series_add": (lambda c: {"unit_pk": c.unit6.pk}, GET_REFUSED),
+    "series_boundaries": (lambda c: {"pk": c.mock_series.pk}, ADMIN_ONLY),
     "assignments": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         row(LOGIN, 403, 403, 200, 404, 403, 403),
@@ -249,11 +255,27 @@ POST_MATRIX = {
     "exam_marks": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk},
         lambda c: {
-            "series": "Mock 1",
-            "kind": "mock",
+            "new_mock": "Mock 1",
             f"mark-{c.learner.enrolments.get(unit=c.unit6).pk}": "40",
         },
         row(LOGIN, 404, 404, 302, 404, 403, 403),
+    ),
+    "series_add": (
+        lambda c: {"unit_pk": c.unit6.pk},
+        lambda c: {"name": "Mock 9", "kind": "mock"},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "series_boundaries": (
+        lambda c: {"pk": c.mock_series.pk},
+        lambda c: {
+            "max_mark": "60",
+            "distinction": "48",
+            "merit": "38",
+            "pass_mark": "28",
+            "near_pass": "22",
+            "source": "Our own mock",
+        },
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
 }
 
@@ -324,6 +346,9 @@ NOT_CENTRE_DATA = {
     "invitation",
     "first_signin",
 }
+# Pages of a catalogue unit that show and change only the visitor's own centre's series
+# (grade boundaries); test_boundaries_by_unit_show_only_the_visitors_centre checks them.
+OWN_CENTRE_BY_UNIT = {"unit_boundaries", "series_add"}
 
 
 @pytest.fixture
@@ -358,7 +383,7 @@ def _first_centre_names(cast) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ELSEWHERE_ROLES)
-@pytest.mark.parametrize("name", sorted(set(GET_MATRIX) - NOT_CENTRE_DATA))
+@pytest.mark.parametrize("name", sorted(set(GET_MATRIX) - NOT_CENTRE_DATA - OWN_CENTRE_BY_UNIT))
 def test_another_centre_reaches_nothing_by_get(name, role, cast, elsewhere):
     from django.test import Client
     from django.urls import reverse
@@ -379,7 +404,7 @@ def test_another_centre_reaches_nothing_by_get(name, role, cast, elsewhere):
 
 
 @pytest.mark.parametrize("role", ELSEWHERE_ROLES)
-@pytest.mark.parametrize("name", sorted(POST_MATRIX))
+@pytest.mark.parametrize("name", sorted(set(POST_MATRIX) - OWN_CENTRE_BY_UNIT))
 def test_another_centre_changes_nothing_by_post(name, role, cast, elsewhere):
     from django.test import Client
     from django.urls import reverse
@@ -393,3 +418,22 @@ def test_another_centre_changes_nothing_by_post(name, role, cast, elsewhere):
     # (the import confirmation) may send them back to their own page.
     allowed = (400, 403, 404) if arguments else (302, 400, 403, 404)
     assert response.status_code in allowed, (name, role, response.status_code)
+
+
+def test_boundaries_by_unit_show_only_the_visitors_centre(cast, elsewhere):
+    from django.test import Client
+    from django.urls import reverse
+
+    from criteria.models import ExamSeries
+
+    ours = cast.mock_series
+    client = Client()
+    client.force_login(elsewhere["admin"])
+    page = client.get(reverse("unit_boundaries", args=[cast.unit6.pk]))
+    assert page.status_code == 200 and ours.name not in page.content.decode()
+    client.post(reverse("series_add", args=[cast.unit6.pk]), {"name": "Far mock", "kind": "mock"})
+    added = ExamSeries.objects.get(name="Far mock")
+    assert added.centre_id != cast.centre.pk and added.centre_id is not None
+    for role in ("teacher", "iv", "learner"):
+        client.force_login(elsewhere[role])
+        assert client.get(reverse("unit_boundaries", args=[cast.unit6.pk])).status_code == 403

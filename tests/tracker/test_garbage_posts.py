@@ -42,6 +42,7 @@ FIELDS = [
     "from",
     "grade",
     "series",
+    "new_mock",
     "learner",
     "deadline",
     "title",
@@ -50,6 +51,15 @@ FIELDS = [
     "file",
     "confirm",
     "conflict-x",
+    # grade boundaries
+    "name",
+    "max_mark",
+    "distinction",
+    "merit",
+    "pass_mark",
+    "near_pass",
+    "source",
+    "illustrative",
     # evidence
     "items",
     "location",
@@ -209,7 +219,7 @@ def test_a_garbled_exam_mark_is_a_message_not_an_error(cast, client_for):
     enrolment = cast.learner.enrolments.get(unit=cast.unit6)
     response = client_for("teacher").post(
         reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
-        {"series": "Mock 1", "kind": "mock", f"mark-{enrolment.pk}": "²"},
+        {"new_mock": "Mock 1", f"mark-{enrolment.pk}": "²"},
         follow=True,
     )
     assert response.status_code == 200

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from criteria.models import BoundarySet
+from criteria.models import BoundarySet, ExamSeries
 from tracker.models import (
     Action,
     Assignment,
@@ -205,8 +205,10 @@ def test_seed_scale_writes_every_kind_of_row_and_the_pages_render(db):
     assert EvidenceLink.objects.filter(evidence__in=evidence, topic__isnull=False).exists()
     assert Decision.evidence.through.objects.filter(evidence__in=evidence).exists()
     assert Prediction.objects.filter(**mine).count() > 45
-    assert set(ExamMark.objects.filter(**mine).values_list("kind", flat=True)) == {"mock", "real"}
-    assert BoundarySet.objects.filter(unit__number=6).count() == 2
+    kinds = set(ExamMark.objects.filter(**mine).values_list("series__kind", flat=True))
+    assert kinds == {"mock", "real"}
+    mine_or_shared = ExamSeries.objects.filter(unit__number=6).for_centre(centre.pk)
+    assert BoundarySet.objects.filter(series__in=mine_or_shared).count() == 2
     assert Assignment.objects.filter(group__centre=centre).count() == 30
     assert Extension.objects.filter(learner__centre=centre).exists()
     items = SampleItem.objects.filter(sample__group__centre=centre)

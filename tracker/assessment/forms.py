@@ -3,7 +3,7 @@
 from django import forms
 
 from criteria.grading import Grade
-from criteria.models import Criterion
+from criteria.models import BoundarySet, Criterion, ExamSeries
 from tracker.lib.forms import CleansText, IdField, IdsModelMultipleChoiceField
 from tracker.models import Assignment, Status, TeachingGroup
 
@@ -34,28 +34,56 @@ class PredictionForm(CleansText, forms.Form):
     note = forms.CharField(label="Note (optional)", required=False, max_length=300)
 
 
-class ExamMarkForm(CleansText, forms.Form):
-    """A series of raw marks: its name and kind, and a mark-<enrolment pk> per learner.
+class SeriesChoiceField(forms.ModelChoiceField):
+    """A series picked from the list, shown with its kind ("Mock 1 2026 (Mock)")."""
 
-    Built with the learner-units of the group (`enrolments`, with their learners) and the
-    paper's maximum (`max_mark`); a blank mark is left alone. cleaned_data["marks"] lists
-    (enrolment, mark) for the marks given.
+    def label_from_instance(self, obj: ExamSeries) -> str:
+        return obj.label
+
+
+def series_name_problem(name: str, visible) -> str:
+    """Return why a new series may not take this name among the `visible` series, or ''."""
+    if visible.filter(name__iexact=name).exists():
+        return f"There is already a series called '{name}': pick it from the list."
+    return ""
+
+
+class ExamMarkForm(CleansText, forms.Form):
+    """A series of raw marks: the series picked from the list (or a new mock named), and a
+    mark-<enrolment pk> per learner.
+
+    Built with the learner-units of the group (`enrolments`, with their learners), the
+    paper's maximum (`max_mark`) and the series this centre may use for the unit
+    (`series_choices`: the shared OCR series and its own mocks); a blank mark is left
+    alone. cleaned_data["marks"] lists (enrolment, mark) for the marks given;
+    cleaned_data["series"] is the series picked, or None with cleaned_data["new_mock"] the
+    name of a mock series to add.
     """
 
-    series = forms.CharField(label="Series", max_length=60, help_text="e.g. Mock 1 2026")
-    kind = forms.ChoiceField(
-        label="Kind", choices=[("mock", "Mock"), ("real", "OCR exam")], required=False
+    series = SeriesChoiceField(
+        label="Series",
+        queryset=ExamSeries.objects.none(),
+        required=False,
+        empty_label="Choose a series",
+    )
+    new_mock = forms.CharField(
+        label="Or add a mock series",
+        max_length=60,
+        required=False,
+        help_text="e.g. Mock 2 2026",
     )
 
-    def __init__(self, *args, enrolments=(), max_mark: int | None = None, **kwargs):
+    def __init__(
+        self, *args, enrolments=(), max_mark: int | None = None, series_choices=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.enrolments = list(enrolments)
         self.max_mark = max_mark
+        self.fields["series"].queryset = (
+            series_choices if series_choices is not None else ExamSeries.objects.none()
+        )
         for enrolment in self.enrolments:
             self.fields[f"mark-{enrolment.pk}"] = forms.CharField(required=False)
-
-    def clean_kind(self) -> str:
-        return self.cleaned_data["kind"] or "mock"
 
     def mark_problems(self) -> list[str]:
         """Return one line per mark that is not a whole number from 0 to the maximum."""
@@ -81,6 +109,17 @@ class ExamMarkForm(CleansText, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        series, new_mock = cleaned.get("series"), cleaned.get("new_mock", "")
+        if "series" in self.errors or "new_mock" in self.errors:
+            pass
+        elif series and new_mock:
+            self.add_error("new_mock", "Pick a series or name a new mock, not both.")
+        elif not series and not new_mock:
+            self.add_error("series", "Pick the series these marks are for, or name a new mock.")
+        elif new_mock:
+            problem = series_name_problem(new_mock, self.fields["series"].queryset)
+            if problem:
+                self.add_error("new_mock", problem)
         bad = self._found = self._bad_marks()
         for enrolment, problem in bad:
             self.add_error(f"mark-{enrolment.pk}", problem)
@@ -152,3 +191,70 @@ class PendingDataSheetForm(CleansText, forms.Form):
     """Which previewed data sheet a cancel is about (the token the preview page carries)."""
 
     token = forms.RegexField(r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+
+class SeriesForm(CleansText, forms.Form):
+    """A new series of an examined unit: its name and, where the user may add both, its
+    kind. Built with `kinds` (the kinds this user may add) and `visible` (the unit's series
+    they see, whose names a new one must not repeat)."""
+
+    name = forms.CharField(label="Series name", max_length=60, help_text="e.g. January 2026")
+    kind = forms.ChoiceField(label="Kind", choices=ExamSeries.Kind.choices)
+
+    def __init__(self, *args, kinds=(), visible=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible = visible if visible is not None else ExamSeries.objects.none()
+        self.fields["kind"].choices = [
+            (value, label) for value, label in ExamSeries.Kind.choices if value in kinds
+        ]
+        self.fields[
+            "kind"
+        ].help_text = "An OCR exam series is shared by every centre; a mock is only your centre's."
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        problem = series_name_problem(name, self.visible)
+        if problem:
+            raise forms.ValidationError(problem.replace(": pick it from the list", ""))
+        return name
+
+
+class BoundarySetForm(CleansText, forms.ModelForm):
+    """A series' boundaries: the lowest raw mark for each grade, the paper's maximum and
+    where the figures come from. Checked by `BoundarySet.clean` against the grading rules
+    (`criteria.grading.Boundaries`) and the unit's paper."""
+
+    class Meta:
+        model = BoundarySet
+        fields = [
+            "max_mark",
+            "distinction",
+            "merit",
+            "pass_mark",
+            "near_pass",
+            "source",
+            "illustrative",
+        ]
+        labels = {
+            "max_mark": "Maximum mark",
+            "distinction": "Distinction: lowest mark",
+            "merit": "Merit: lowest mark",
+            "pass_mark": "Pass: lowest mark",
+            "near_pass": "Near Pass: lowest mark",
+            "source": "Source",
+            "illustrative": "Illustrative, not official",
+        }
+        help_texts = {
+            "source": "e.g. OCR raw mark grade boundaries, January 2026",
+            "near_pass": "Leave empty if OCR gives no Near Pass boundary for this series.",
+        }
+        widgets = {"source": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, series: ExamSeries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.series = series
+        unit = series.unit
+        if not unit.near_pass:
+            del self.fields["near_pass"]
+        if self.instance.pk is None and unit.exam_max_mark:
+            self.initial.setdefault("max_mark", unit.exam_max_mark)

@@ -151,12 +151,19 @@ def progress_for(
     marks = defaultdict(list)
     boundaries = {}
     if examined:
-        for mark in ExamMark.objects.filter(enrolment_id__in=enrolment_ids).order_by(
-            "entered_at", "pk"
+        for mark in (
+            ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
+            .select_related("series")
+            .order_by("entered_at", "pk")
         ):
             marks[mark.enrolment_id].append(mark)
+        # Only the boundaries of series these marks were entered against: a mark can only
+        # name a shared OCR series or its own centre's mock, so no other centre's show.
         boundaries = {
-            (b.unit_id, b.series): b for b in BoundarySet.objects.filter(unit_id__in=examined)
+            b.series_id: b
+            for b in BoundarySet.objects.filter(
+                series__marks__enrolment_id__in=enrolment_ids
+            ).distinct()
         }
     suite_ids = {e.unit.suite_id for e in enrolments}
     points_values = {
@@ -210,7 +217,7 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
     unit = enrolment.unit
     results = []
     for mark in marks:
-        series = boundaries.get((unit.pk, mark.series))
+        series = boundaries.get(mark.series_id)
         grade = (
             grading.examined_grade(mark.mark, series.boundaries(), unit.near_pass)
             if series

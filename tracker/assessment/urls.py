@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracker.assessment.views import assignments, datasheets, grid, marking
+from tracker.assessment.views import assignments, boundaries, datasheets, grid, marking
 
 urlpatterns = [
     path("marking/", marking.queue, name="queue"),
@@ -42,4 +42,12 @@ urlpatterns = [
         datasheets.cancel,
         name="datasheet_cancel",
     ),
+    path("boundaries/", boundaries.index, name="boundaries"),
+    path(
+        "boundaries/units/<int:unit_pk>/",
+        boundaries.unit_boundaries,
+        name="unit_boundaries",
+    ),
+    path("boundaries/units/<int:unit_pk>/series/", boundaries.series_add, name="series_add"),
+    path("boundaries/series/<int:pk>/", boundaries.series_boundaries, name="series_boundaries"),
 ]

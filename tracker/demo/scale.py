@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import models
 from django.utils import timezone
 
-from criteria.models import BoundarySet, Criterion, TopicItem, Unit
+from criteria.models import BoundarySet, Criterion, ExamSeries, TopicItem, Unit
 from tracker.models import (
     AcademicYear,
     Action,
@@ -182,11 +182,19 @@ class ScaleCentre:
         )
 
     def boundaries(self) -> None:
-        """Illustrative boundaries for the first mock and the exam; the second mock has none."""
-        for series in (MOCK_1, EXAM):
+        """The centre's two mocks and the shared January series; illustrative boundaries for
+        the first mock and the exam, none for the second mock."""
+        self.series = {}
+        for name in (MOCK_1, MOCK_2):
+            self.series[name] = ExamSeries.objects.create(
+                unit=self.unit6, name=name, kind=ExamSeries.Kind.MOCK, centre=self.centre
+            )
+        self.series[EXAM], _ = ExamSeries.objects.get_or_create(
+            unit=self.unit6, name=EXAM, centre=None, defaults={"kind": ExamSeries.Kind.REAL}
+        )
+        for name in (MOCK_1, EXAM):
             BoundarySet.objects.get_or_create(
-                unit=self.unit6,
-                series=series,
+                series=self.series[name],
                 defaults={
                     "max_mark": self.max_mark,
                     "distinction": round(self.max_mark * 0.8),
@@ -466,18 +474,13 @@ class ScaleCentre:
         rows = []
         for enrolment in enrolments:
             base = 0.3 + 0.15 * "UPMD".index(reach[enrolment.pk])
-            for series, kind, share in (
-                (MOCK_1, ExamMark.Kind.MOCK, 0.95),
-                (MOCK_2, ExamMark.Kind.MOCK, 0.6),
-                (EXAM, ExamMark.Kind.REAL, 0.25),
-            ):
+            for series, share in ((MOCK_1, 0.95), (MOCK_2, 0.6), (EXAM, 0.25)):
                 if self.rng.random() < share:
                     mark = round(self.max_mark * min(1, max(0, self.rng.gauss(base, 0.12))))
                     rows.append(
                         ExamMark(
                             enrolment=enrolment,
-                            series=series,
-                            kind=kind,
+                            series=self.series[series],
                             mark=mark,
                             entered_by=self.teacher(enrolment),
                         )

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from criteria.models import BoundarySet, TopicItem, Unit
+from criteria.models import BoundarySet, ExamSeries, TopicItem, Unit
 from tracker.assessment.services import decision_for, record_decision
 from tracker.demo.centre import (
     DEMO_CENTRE_NUMBER,
@@ -108,9 +108,11 @@ class DemoSeeder:
         """Give the demo a year in progress: assignments, evidence, decisions, mock marks."""
         today = timezone.localdate()
         unit30, unit6 = units[30], units[6]
+        mock = ExamSeries.objects.create(
+            unit=unit6, name="Mock 1 (illustrative)", kind=ExamSeries.Kind.MOCK, centre=centre
+        )
         BoundarySet.objects.create(
-            unit=unit6,
-            series="Mock 1 (illustrative)",
+            series=mock,
             max_mark=60,
             distinction=48,
             merit=38,
@@ -137,9 +139,11 @@ class DemoSeeder:
                 assignment.criteria.set(suggestion.criteria.all())
             learners = group.learners.order_by("candidate_number").select_related("user")
             for position, learner in enumerate(learners):
-                self.seed_learner(learner, teacher, criteria, topics, unit30, unit6, position)
+                self.seed_learner(learner, teacher, criteria, topics, unit30, unit6, position, mock)
 
-    def seed_learner(self, learner, teacher, criteria, topics, unit30, unit6, position) -> None:
+    def seed_learner(
+        self, learner, teacher, criteria, topics, unit30, unit6, position, mock
+    ) -> None:
         enrolment = learner.enrolments.get(unit=unit30)
         level = position % 5  # 0: U, 1: Pass, 2: Merit, 3: Distinction, 4: resubmitting
         plan = {
@@ -204,8 +208,7 @@ class DemoSeeder:
         exam = learner.enrolments.get(unit=unit6)
         ExamMark.objects.create(
             enrolment=exam,
-            series="Mock 1 (illustrative)",
-            kind=ExamMark.Kind.MOCK,
+            series=mock,
             mark=18 + (position * 7) % 40,
             entered_by=teacher,
         )

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from criteria.models import Criterion, TopicItem, Unit, item_key
+from criteria.models import Criterion, ExamSeries, TopicItem, Unit, item_key
 from tracker.lib.uploads import PREVIEWABLE, extension_of
 from tracker.models.people import TARGET_GRADES, Enrolment, Learner, TeachingGroup
 
@@ -316,13 +316,10 @@ class Prediction(models.Model):
 class ExamMark(models.Model):
     """A raw mark in a mock or real exam series for an examined unit."""
 
-    class Kind(models.TextChoices):
-        MOCK = "mock", "Mock"
-        REAL = "real", "OCR exam"
+    Kind = ExamSeries.Kind
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="exam_marks")
-    series = models.CharField(max_length=60)
-    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.MOCK)
+    series = models.ForeignKey(ExamSeries, on_delete=models.PROTECT, related_name="marks")
     mark = models.PositiveIntegerField()
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -336,7 +333,15 @@ class ExamMark(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enrolment} {self.series}: {self.mark}"
+        return f"{self.enrolment} {self.series.name}: {self.mark}"
+
+    @property
+    def kind(self) -> str:
+        """The series' kind: a mock or the OCR exam."""
+        return self.series.kind
+
+    def get_kind_display(self) -> str:
+        return self.series.get_kind_display()
 
 
 def export_path(instance: "ExportJob", filename: str) -> str:

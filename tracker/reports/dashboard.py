@@ -21,7 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from criteria.grading import Grade
-from criteria.models import BoundarySet, Unit
+from criteria.models import BoundarySet, ExamSeries, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.models import (
     Assignment,
@@ -224,36 +224,47 @@ def _add_exam_grades(figures: dict[int, UnitFigures], centre) -> None:
     grade: their latest graded OCR exam, else their latest graded mock. The exam's grade is
     also the achieved grade; a mock's counts only as projected (achieved stays U)."""
     examined = [f.unit for f in figures.values() if f.unit.is_examined]
-    sets = list(BoundarySet.objects.filter(unit__in=examined).order_by())
+    sets = list(
+        BoundarySet.objects.filter(
+            series__in=ExamSeries.objects.filter(unit__in=examined).for_centre(centre.pk)
+        )
+        .select_related("series")
+        .order_by()
+    )
     if not sets:
         return
     graded = Q()
     grade = []
-    for series in sets:
-        graded |= Q(enrolment__unit_id=series.unit_id, series=series.series)
-        steps = [("D", series.distinction), ("M", series.merit), ("P", series.pass_mark)]
-        if figures[series.unit_id].unit.near_pass and series.near_pass is not None:
-            steps.append(("R", series.near_pass))
-        mine = Q(enrolment__unit_id=series.unit_id, series=series.series)
+    for boundary in sets:
+        unit_id = boundary.series.unit_id
+        graded |= Q(series_id=boundary.series_id)
+        steps = [("D", boundary.distinction), ("M", boundary.merit), ("P", boundary.pass_mark)]
+        if figures[unit_id].unit.near_pass and boundary.near_pass is not None:
+            steps.append(("R", boundary.near_pass))
+        mine = Q(series_id=boundary.series_id)
         grade += [When(mine & Q(mark__gte=low), then=Value(g)) for g, low in steps]
     graded_marks = ExamMark.objects.filter(graded)
     real = ExamMark.Kind.REAL
     better = graded_marks.filter(enrolment=OuterRef("enrolment")).filter(
-        (Q(kind=real) & ~Q(kind=OuterRef("kind")))
-        | Q(kind=OuterRef("kind"), entered_at__gt=OuterRef("entered_at"))
-        | Q(kind=OuterRef("kind"), entered_at=OuterRef("entered_at"), pk__gt=OuterRef("pk"))
+        (Q(series__kind=real) & ~Q(series__kind=OuterRef("series__kind")))
+        | Q(series__kind=OuterRef("series__kind"), entered_at__gt=OuterRef("entered_at"))
+        | Q(
+            series__kind=OuterRef("series__kind"),
+            entered_at=OuterRef("entered_at"),
+            pk__gt=OuterRef("pk"),
+        )
     )
     for row in (
         graded_marks.filter(enrolment__learner__group__centre=centre)
         .exclude(Exists(better))
         .annotate(grade=Case(*grade, default=Value("U"), output_field=CharField()))
-        .values("enrolment__unit_id", "kind", "grade")
+        .values("enrolment__unit_id", "series__kind", "grade")
         .annotate(learners=Count("pk"))
         .order_by()
     ):
         distribution = figures[row["enrolment__unit_id"]].distribution
         distribution["projected"][row["grade"]] += row["learners"]
-        if row["kind"] == real:
+        if row["series__kind"] == real:
             distribution["achieved"][row["grade"]] += row["learners"]
 
 

@@ -227,7 +227,7 @@ def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress
         latest = entry.exam_results[-1] if entry.exam_results else None
         row += [
             entry.done,
-            cell(latest.mark.series if latest else ""),
+            cell(latest.mark.series.name if latest else ""),
             latest.mark.mark if latest else None,
             _exam_grade(latest),
         ]

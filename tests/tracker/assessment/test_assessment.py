@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from criteria.grading import Grade
-from criteria.models import BoundarySet
+from criteria.models import BoundarySet, ExamSeries
 from tests.conftest import PDF, make_learner
 from tracker.assessment.progress import progress_for
 from tracker.models import (
@@ -242,8 +242,7 @@ def test_deadline_passed_with_criteria_outstanding_is_flagged_unless_extended(ca
 
 def test_exam_marks_give_grades_from_the_series_boundaries(cast, client_for):
     BoundarySet.objects.create(
-        unit=cast.unit6,
-        series="Mock 1",
+        series=cast.mock_series,
         max_mark=60,
         distinction=48,
         merit=38,
@@ -255,7 +254,7 @@ def test_exam_marks_give_grades_from_the_series_boundaries(cast, client_for):
     enrolment = cast.learner.enrolments.get(unit=cast.unit6)
     response = client_for("teacher").post(
         reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
-        {"series": "Mock 1", "kind": "mock", f"mark-{enrolment.pk}": "25"},
+        {"series": cast.mock_series.pk, f"mark-{enrolment.pk}": "25"},
     )
     assert response.status_code == 302
     (state,) = progress_for([enrolment])
@@ -265,7 +264,10 @@ def test_exam_marks_give_grades_from_the_series_boundaries(cast, client_for):
 
 def test_a_series_without_boundaries_shows_no_guessed_grade(cast):
     enrolment = cast.learner.enrolments.get(unit=cast.unit6)
-    ExamMark.objects.create(enrolment=enrolment, series="Mock 2", mark=50, entered_by=cast.teacher)
+    series = ExamSeries.objects.create(
+        unit=cast.unit6, name="Mock 2", kind=ExamSeries.Kind.MOCK, centre=cast.centre
+    )
+    ExamMark.objects.create(enrolment=enrolment, series=series, mark=50, entered_by=cast.teacher)
     (state,) = progress_for([enrolment])
     assert state.exam_results[0].grade is None
     assert state.projected is Grade.U
@@ -276,7 +278,7 @@ def test_impossible_marks_are_refused(cast, client_for, mark):
     enrolment = cast.learner.enrolments.get(unit=cast.unit6)
     response = client_for("teacher").post(
         reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
-        {"series": "Mock 1", "kind": "mock", f"mark-{enrolment.pk}": mark},
+        {"series": cast.mock_series.pk, f"mark-{enrolment.pk}": mark},
         follow=True,
     )
     assert "No marks saved." in response.content.decode()
@@ -514,7 +516,7 @@ def test_one_wrong_exam_mark_saves_none_and_keeps_every_typed_mark(cast, client_
     marks[f"mark-{bad.pk}"] = "61"
     response = client_for("teacher").post(
         reverse("exam_marks", args=[cast.group.pk, cast.unit6.pk]),
-        {"series": "Mock 1", "kind": "real", **marks},
+        {"new_mock": "Mock 3", **marks},
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -528,5 +530,5 @@ def test_one_wrong_exam_mark_saves_none_and_keeps_every_typed_mark(cast, client_
     assert f'aria-describedby="mark-error-{bad.pk} mark-help"' in field
     error = re.search(rf'<div class="invalid-feedback" id="mark-error-{bad.pk}">(.*?)</div>', body)
     assert error.group(1) == "&#x27;61&#x27; is not a mark from 0 to 60"
-    assert 'name="series"' in body and 'value="Mock 1"' in body
-    assert '<option value="real" selected>' in body
+    assert 'name="new_mock"' in body and 'value="Mock 3"' in body
+    assert not ExamSeries.objects.filter(name="Mock 3").exists()  # nothing saved, not even it

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from criteria.models import Unit
+from criteria.models import ExamSeries, Unit
 from tracker import access
+from tracker.assessment.boundaries import SeriesError, add_series
 from tracker.assessment.forms import ExamMarkForm
 from tracker.assessment.progress import progress_for
 from tracker.models import (
@@ -58,7 +60,9 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
     if unit.is_examined and can_assess:
         if exam_form is None:
             exam_form = ExamMarkForm(
-                enrolments=[row.enrolment for row in rows], max_mark=unit.exam_max_mark
+                enrolments=[row.enrolment for row in rows],
+                max_mark=unit.exam_max_mark,
+                series_choices=_series_choices(group, unit),
             )
         fields = exam_form.mark_fields()
         for row in rows:
@@ -74,7 +78,16 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
         "assignment_filter": assignment_filter,
         "can_assess": can_assess,
         "exam_form": exam_form,
+        "boundaries_rights": access.boundary_rights(request.user, unit)
+        if unit.is_examined
+        else None,
     }
+
+
+def _series_choices(group, unit):
+    """The series a group's marks may be entered against: the shared OCR series of the unit
+    and its centre's own mocks."""
+    return ExamSeries.objects.filter(unit=unit).for_centre(group.centre_id)
 
 
 @require_POST
@@ -89,19 +102,42 @@ def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         request.user, pk, unit_pk, need="teach", mode=Unit.Mode.EXAMINED
     )
     enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
-    form = ExamMarkForm(request.POST, enrolments=enrolments, max_mark=unit.exam_max_mark)
+    form = ExamMarkForm(
+        request.POST,
+        enrolments=enrolments,
+        max_mark=unit.exam_max_mark,
+        series_choices=_series_choices(group, unit),
+    )
     if not form.is_valid():
         # Nothing is saved; the page comes back with every typed mark and the wrong ones marked.
         return render(
             request, "tracker/assessment/grid.html", _grid_context(request, group, unit, form)
         )
-    series, kind, saved = form.cleaned_data["series"], form.cleaned_data["kind"], 0
-    for enrolment, value in form.cleaned_data["marks"]:
-        ExamMark.objects.update_or_create(
-            enrolment=enrolment,
-            series=series,
-            defaults={"mark": value, "kind": kind, "entered_by": request.user},
-        )
-        saved += 1
-    messages.success(request, f"{saved} mark{'s' if saved != 1 else ''} saved for {series}.")
+    with transaction.atomic():
+        series = form.cleaned_data["series"]
+        if series is None:
+            try:
+                series = add_series(
+                    unit,
+                    form.cleaned_data["new_mock"],
+                    ExamSeries.Kind.MOCK,
+                    group.centre,
+                    request.user,
+                )
+            except SeriesError as error:
+                form.add_error("new_mock", str(error))
+                return render(
+                    request,
+                    "tracker/assessment/grid.html",
+                    _grid_context(request, group, unit, form),
+                )
+        saved = 0
+        for enrolment, value in form.cleaned_data["marks"]:
+            ExamMark.objects.update_or_create(
+                enrolment=enrolment,
+                series=series,
+                defaults={"mark": value, "entered_by": request.user},
+            )
+            saved += 1
+    messages.success(request, f"{saved} mark{'s' if saved != 1 else ''} saved for {series.name}.")
     return redirect("grid", pk=group.pk, unit_pk=unit.pk)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from criteria.models import BoundarySet
+from criteria.models import BoundarySet, ExamSeries
 from tracker import access
 from tracker.assessment.forms import AuthoriseForm, DecisionForm, PredictionForm
 from tracker.assessment.progress import progress_for
@@ -113,7 +113,11 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
         "prediction_form": PredictionForm(
             initial={"grade": progress.prediction.grade if progress.prediction else "P"}
         ),
-        "boundary_sets": BoundarySet.objects.filter(unit=enrolment.unit)
+        "boundary_sets": BoundarySet.objects.filter(
+            series__in=ExamSeries.objects.filter(unit=enrolment.unit).for_centre(
+                enrolment.learner.centre_id
+            )
+        ).select_related("series")
         if enrolment.unit.is_examined
         else [],
     }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("criteria", "0002_exam_series"),
-        ("tracker", "0009_exam_marks_by_series"),
+        ("tracker", "0010_exam_marks_by_series"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0009_exam_marks_by_series"),
+        ("tracker", "0010_exam_marks_by_series"),
         ("criteria", "0003_boundaries_by_series"),
     ]
 

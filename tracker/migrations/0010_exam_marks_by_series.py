@@ -97,7 +97,7 @@ def unlink_series(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0008_export_heartbeat"),
+        ("tracker", "0009_signin_invitations"),
         ("criteria", "0002_exam_series"),
     ]
 

@@ -16,6 +16,7 @@ centre_urlpatterns = [
     path("import/", imports.import_learners, name="import"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
     path("import/cancel/", imports.import_cancel, name="import_cancel"),
+    path("leavers/", learners.leavers, name="leavers"),
 ]
 
 urlpatterns = [
@@ -27,5 +28,7 @@ urlpatterns = [
         name="learner_target",
     ),
     path("learners/<int:pk>/move/", learners.move_learner, name="learner_move"),
+    path("learners/<int:pk>/leave/", learners.leave_learner, name="learner_leave"),
+    path("learners/<int:pk>/reinstate/", learners.reinstate_learner, name="learner_reinstate"),
     path("centre/", include((centre_urlpatterns, "centre"))),
 ]

@@ -32,7 +32,8 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
     is wrong beside each wrong one; otherwise the form starts empty.
     """
     enrolments = (
-        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        Enrolment.objects.current()
+        .filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("learner__group", "unit__suite")
         .order_by("learner__last_name", "learner__first_name")
     )
@@ -88,7 +89,11 @@ def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     group, unit = access.get_group_unit_for_user(
         request.user, pk, unit_pk, need="teach", mode=Unit.Mode.EXAMINED
     )
-    enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
+    enrolments = (
+        Enrolment.objects.current()
+        .filter(learner__group=group, unit=unit)
+        .select_related("learner")
+    )
     form = ExamMarkForm(request.POST, enrolments=enrolments, max_mark=unit.exam_max_mark)
     if not form.is_valid():
         # Nothing is saved; the page comes back with every typed mark and the wrong ones marked.

@@ -270,7 +270,9 @@ def predict(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     if not access.can_assess(request.user, enrolment.learner):
         raise PermissionDenied("Only the learner's teachers predict their grades.")
     form = PredictionForm(request.POST)
-    if form.is_valid():
+    if enrolment.learner.left_on is not None:
+        messages.error(request, f"{enrolment.learner.full_name} has left: nothing new is recorded.")
+    elif form.is_valid():
         Prediction.objects.create(
             enrolment=enrolment,
             grade=form.cleaned_data["grade"],

@@ -199,9 +199,11 @@ class PendingImportForm(CleansText, forms.Form):
 
 
 class ImportConfirmForm(CleansText, forms.Form):
-    """The confirmation of a previewed import: whether to move learners between groups."""
+    """The confirmation of a previewed import: whether to move learners between groups and
+    whether to mark as left those the file says have left."""
 
     move_groups = forms.BooleanField(required=False)
+    mark_leavers = forms.BooleanField(required=False)
 
 
 class AspirationForm(CleansText, forms.Form):

@@ -125,3 +125,12 @@ def test_the_recording_sheet_uses_the_legal_name(cast, client_for):
     mark_left(Learner.objects.get(pk=cast.learner.pk), date(2026, 11, 20), "Moved")
     page = client_for("teacher").get(reverse("urs", args=[cast.learner.pk, cast.enrolment.pk]))
     assert "Larissa Learner" in page.content.decode()
+
+
+def test_a_leavers_hand_ins_leave_the_marking_queue_and_the_centre_count(cast, client_for):
+    teacher = client_for("teacher")
+    assert "Lara Learner" in teacher.get(reverse("queue")).content.decode()
+    leave(cast, client_for)
+    assert "Lara Learner" not in teacher.get(reverse("queue")).content.decode()
+    home = client_for("admin").get(reverse("centre:home"))
+    assert home.context["learner_count"] == 1

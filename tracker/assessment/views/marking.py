@@ -43,7 +43,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # From the teacher's learner-units to their decisions (index decision_status_enrolment),
     # never through every decision awaiting assessment in the centre.
     waiting = Decision.objects.awaiting_assessment().filter(
-        enrolment__in=Enrolment.objects.filter(learner__group__teachers=request.user)
+        enrolment__in=Enrolment.objects.current().filter(learner__group__teachers=request.user)
     )
     page = paginate(
         request,

@@ -161,7 +161,10 @@ def get_group_for_user(user: User, pk: int) -> TeachingGroup:
 
 
 def can_edit_learner(user: User, learner: Learner) -> bool:
-    """Teachers of the learner's group and centre admins may change their records."""
+    """Teachers of the learner's group and centre admins may change their records; nobody
+    changes the records of a learner who has left (they are kept read-only)."""
+    if learner.left_on is not None:
+        return False
     if has_role(user, "centre_admin") and staff_centre_id(user) == learner.centre_id:
         return True
     return teaches(user, learner.group if learner.group_id else None)
@@ -170,6 +173,11 @@ def can_edit_learner(user: User, learner: Learner) -> bool:
 def get_learner_for_editing(user: User, pk: int) -> Learner:
     """Return a learner the user may change: 404 when out of scope, 403 when read-only."""
     learner = get_learner_for_user(user, pk)
+    if learner.left_on is not None:
+        raise PermissionDenied(
+            f"{learner.full_name} has left: their record is read-only until a centre admin "
+            "reinstates them."
+        )
     if not can_edit_learner(user, learner):
         raise PermissionDenied("You can view this learner but not change their records.")
     return learner

@@ -531,3 +531,48 @@ def test_a_school_account_not_in_the_centre_is_refused(catalogue, cast, visitor,
     alert = page.locator("[role=alert]").inner_text()
     assert "No account here uses the email address new.starter@centre.example.org" in alert
     assert page.locator("header button:has-text('Sign out')").count() == 0
+
+
+def test_admin_marks_a_learner_as_left_then_reinstates_them(catalogue, cast, visitor):
+    import io
+
+    from django.urls import reverse
+
+    admin = visitor("admin-leavers")
+    admin.sign_in("admin")
+    page = admin.page
+    grid = f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/"
+    export = reverse("export_grades") + f"?group={cast.group.pk}"
+
+    def exported_last_names() -> list[str]:
+        response = admin.context.request.get(admin.base_url + export)
+        assert response.ok
+        sheet = load_workbook(io.BytesIO(response.body()))["Summary"]
+        return [row[2] for row in sheet.iter_rows(min_row=7, values_only=True) if row[2]]
+
+    admin.go(grid)
+    assert "Lara" in page.inner_text("main")
+    assert exported_last_names() == ["Learner"]
+    admin.go(f"/learners/{cast.learner.pk}/")
+    page.fill("#id_left_on", "2026-11-20")
+    page.fill("#id_reason", "Moved to another college")
+    page.click("button:has-text('Mark as left')")
+    page.wait_for_load_state()
+    admin.check()
+    assert "Left on 20 November 2026" in page.inner_text("main")
+    admin.shot("learner-left")
+    admin.go(grid)
+    assert "Lara" not in page.inner_text("main")
+    assert exported_last_names() == []
+    admin.go("/centre/leavers/")
+    assert "Moved to another college" in page.inner_text("main")
+    admin.shot("leavers")
+    page.click("a:has-text('Lara Learner')")
+    page.wait_for_load_state()
+    page.click("button:has-text('Reinstate Lara Learner')")
+    page.wait_for_load_state()
+    admin.check()
+    assert "reinstated and back in 13A" in page.inner_text("main")
+    admin.go(grid)
+    assert "Lara" in page.inner_text("main")
+    assert exported_last_names() == ["Learner"]

@@ -49,6 +49,9 @@ GET_MATRIX = {
         GET_REFUSED,
     ),
     "learner_move": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
+    "learner_leave": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
+    "learner_reinstate": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
+    "centre:leavers": (lambda c: {}, ADMIN_ONLY),
     "centre:home": (lambda c: {}, ADMIN_ONLY),
     "centre:staff": (lambda c: {}, ADMIN_ONLY),
     "centre:staff_add": (lambda c: {}, ADMIN_ONLY),
@@ -155,6 +158,16 @@ POST_MATRIX = {
     "learner_move": (
         lambda c: {"pk": c.learner.pk},
         lambda c: {"group": c.other_group.pk},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "learner_leave": (
+        lambda c: {"pk": c.learner.pk},
+        lambda c: {"left_on": "2026-01-05", "reason": "Moved school"},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "learner_reinstate": (
+        lambda c: {"pk": c.learner.pk},
+        lambda c: {},
         row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
     "centre:import_confirm": (lambda c: {}, lambda c: {}, row(LOGIN, 403, 403, 403, 403, 403, 302)),

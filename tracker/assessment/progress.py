@@ -285,7 +285,11 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
 
 
 def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> dict[int, list]:
-    """Return, per enrolment, past-deadline assignments with criteria still outstanding."""
+    """Return, per enrolment, past-deadline assignments with criteria still outstanding.
+
+    A learner who has left owes no more work: their deadlines are never flagged.
+    """
+    enrolments = [e for e in enrolments if e.learner.left_on is None]
     groups = {e.learner.group_id for e in enrolments if e.learner.group_id}
     # Extensions may move a deadline later, so every assignment is read, not only past ones.
     assignments = list(

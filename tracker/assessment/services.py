@@ -36,6 +36,19 @@ class DecisionConflict(AssessmentError):
         self.changed_at = changed_at
 
 
+def refuse_if_left(learner) -> None:
+    """Raise AssessmentError when the learner has left the centre.
+
+    A leaver's records are kept read-only (DESIGN, leavers): nothing new is decided,
+    handed in or predicted for them until a centre admin reinstates them.
+    """
+    if learner.left_on is not None:
+        raise AssessmentError(
+            f"{learner.full_name} left on {learner.left_on:%d/%m/%Y}: their record is read-only. "
+            "A centre admin can reinstate them from their learner page."
+        )
+
+
 def decision_for(enrolment: Enrolment, item: Criterion | TopicItem) -> Decision:
     field = "criterion" if isinstance(item, Criterion) else "topic"
     decision, _ = Decision.objects.get_or_create(enrolment=enrolment, **{field: item})
@@ -76,6 +89,7 @@ def record_decision(
     submission counts as an attempt: deciding a criterion nothing was handed in for (e.g. "not
     yet achieved: nothing handed in") is not one, so the first hand-in is not a resubmission.
     """
+    refuse_if_left(decision.enrolment.learner)
     if status not in (Status.ACHIEVED, Status.NOT_YET):
         raise AssessmentError("Choose achieved or not yet achieved.")
     warnings = []

@@ -10,7 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from criteria.models import Criterion, TopicItem
-from tracker.assessment.services import AssessmentError, change_status, decision_for
+from tracker.assessment.services import (
+    AssessmentError,
+    change_status,
+    decision_for,
+    refuse_if_left,
+)
 from tracker.models import (
     Decision,
     Enrolment,
@@ -51,6 +56,7 @@ def submit_evidence(
     same token raises IntegrityError (the database's unique constraint decides a race), and
     nothing of it is left behind, neither rows nor the stored file.
     """
+    refuse_if_left(enrolment.learner)
     if not claims:
         raise AssessmentError("Tick at least one criterion or topic this evidence covers.")
     if kind == Evidence.Kind.UPLOAD and not declared:

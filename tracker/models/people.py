@@ -103,7 +103,11 @@ class TeachingGroupQuerySet(models.QuerySet):
         return (
             self.select_related("academic_year")
             .prefetch_related("units", "teachers", "internal_verifiers")
-            .annotate(learner_count=models.Count("learners", distinct=True))
+            .annotate(
+                learner_count=models.Count(
+                    "learners", filter=Q(learners__left_on__isnull=True), distinct=True
+                )
+            )
         )
 
 
@@ -156,6 +160,18 @@ class LearnerQuerySet(models.QuerySet):
             rules |= Q(group__internal_verifiers=user)
         return self.filter(rules).distinct()
 
+    def current(self) -> "LearnerQuerySet":
+        """Return the learners still on roll: a leaver (``left_on`` set) is left out.
+
+        The one rule for who appears in grids, at-risk lists, deadline flags, sampling
+        proposals and the grades export (DESIGN: leavers keep their records, read-only).
+        """
+        return self.filter(left_on__isnull=True)
+
+    def leavers(self) -> "LearnerQuerySet":
+        """Return the learners marked as left, newest leaver first."""
+        return self.filter(left_on__isnull=False).order_by("-left_on", "last_name", "first_name")
+
 
 class Learner(models.Model):
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="learners")
@@ -177,6 +193,14 @@ class Learner(models.Model):
         blank=True,
         related_name="learner",
     )
+    # The legal names an MIS holds beside the preferred ones (blank: the same as preferred).
+    # Pages show the preferred name; outputs for OCR use the legal one.
+    legal_first_name = models.CharField(max_length=100, blank=True)
+    legal_last_name = models.CharField(max_length=100, blank=True)
+    left_on = models.DateField(
+        "left on", null=True, blank=True, help_text="The day the learner left the centre."
+    )
+    leaving_reason = models.CharField(max_length=200, blank=True)
 
     objects = LearnerQuerySet.as_manager()
 
@@ -196,12 +220,29 @@ class Learner(models.Model):
 
     @property
     def full_name(self) -> str:
+        """The preferred name, shown on every page."""
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def legal_full_name(self) -> str:
+        """The legal name for outputs to OCR (recording sheets, moderation samples); the
+        preferred name stands in for a part the MIS gave no legal form of."""
+        return (
+            f"{self.legal_first_name or self.first_name} {self.legal_last_name or self.last_name}"
+        )
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_on is not None
 
 
 class EnrolmentQuerySet(models.QuerySet):
     def for_user(self, user) -> "EnrolmentQuerySet":
         return self.filter(learner__in=Learner.objects.for_user(user))
+
+    def current(self) -> "EnrolmentQuerySet":
+        """Return the enrolments of learners still on roll (see ``LearnerQuerySet.current``)."""
+        return self.filter(learner__left_on__isnull=True)
 
 
 class Enrolment(models.Model):

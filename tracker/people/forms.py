@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm, SetPasswordMixin
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 
 from criteria.models import Unit
 from tracker import access
@@ -42,6 +43,31 @@ class MoveLearnerForm(CleansText, forms.Form):
         if group.pk == self.learner.group_id:
             raise forms.ValidationError("The learner is already in that group.")
         return group
+
+
+class LeaveForm(CleansText, forms.Form):
+    """Mark a learner as left: the day they left and why (for the archive)."""
+
+    left_on = forms.DateField(
+        label="Left on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day they left the centre.",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        help_text="For example: moved school, withdrawn from the course.",
+    )
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on > timezone.localdate():
+            raise forms.ValidationError("A learner cannot have left on a day still to come.")
+        return left_on
+
+
+class ReinstateForm(CleansText, forms.Form):
+    """Bring back a learner who has left (the button is the whole form)."""
 
 
 class StaffForm(CleansText, forms.ModelForm):
@@ -187,9 +213,11 @@ class PendingImportForm(CleansText, forms.Form):
 
 
 class ImportConfirmForm(CleansText, forms.Form):
-    """The confirmation of a previewed import: whether to move learners between groups."""
+    """The confirmation of a previewed import: whether to move learners between groups and
+    whether to mark as left those the file says have left."""
 
     move_groups = forms.BooleanField(required=False)
+    mark_leavers = forms.BooleanField(required=False)
 
 
 class AspirationForm(CleansText, forms.Form):

@@ -11,6 +11,13 @@ regard to letter case), so a clash within the file or with another account is an
 registration, form or tutor group is pastoral: it is never read as the teaching group, and
 moving existing learners between teaching groups happens only when asked (``move_groups``).
 Text is cleaned of control characters on the way in, and the preview says so.
+
+Files come as MIS systems write them: CSV in UTF-8 (with or without a byte-order mark),
+Windows-1252, or Excel's "Unicode Text" (UTF-16 with a byte-order mark, tab-separated), with
+commas, semicolons or tabs between cells; or XLSX. SIMS and Arbor list legal and preferred
+names: pages show the preferred name, outputs for OCR the legal one. A status column saying a
+learner left ("Leaver", "Left", "Withdrawn", with a leaving date) offers to mark them as left,
+which, like a group move, happens only when confirmed (``mark_leavers``).
 """
 
 import csv
@@ -18,7 +25,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -43,6 +50,7 @@ from tracker.models import (
     TeachingGroup,
     User,
 )
+from tracker.people.leavers import mark_many_left
 
 # Column -> the header spellings MIS exports use (compared lower-case, punctuation removed).
 ALIASES = {
@@ -59,8 +67,9 @@ ALIASES = {
     "first_name": [
         "first name",
         "forename",
-        "legal forename",
         "preferred forename",
+        "preferred first name",
+        "known as",
         "given name",
         "firstname",
         "first names",
@@ -69,11 +78,30 @@ ALIASES = {
     "last_name": [
         "last name",
         "surname",
-        "legal surname",
         "preferred surname",
+        "preferred last name",
         "family name",
         "lastname",
     ],
+    "legal_first_name": ["legal forename", "legal first name", "legal forenames"],
+    "legal_last_name": ["legal surname", "legal last name"],
+    "status": [
+        "enrolment status",
+        "enrollment status",
+        "status",
+        "student status",
+        "on roll status",
+        "learner status",
+    ],
+    "left_on": [
+        "date of leaving",
+        "leaving date",
+        "date left",
+        "left on",
+        "leave date",
+        "end date",
+    ],
+    "leaving_reason": ["reason for leaving", "leaving reason", "reason left"],
     "email": ["email", "e mail", "email address", "school email", "student email", "pupil email"],
     "group": ["teaching group", "group", "class", "teaching class", "teaching set", "class group"],
     "unit": ["unit", "unit number", "unit no"],
@@ -101,6 +129,12 @@ PASTORAL = {
     "house",
 }
 REQUIRED = ["candidate_number", "first_name", "last_name", "email"]
+# A legal name column stands in for a missing preferred one (a file with legal names only).
+STANDS_IN = {"first_name": "legal_first_name", "last_name": "legal_last_name"}
+# Status words (compared lower-case, punctuation removed): who has left, who is on roll.
+LEAVER_STATUSES = {"leaver", "left", "withdrawn", "withdrew", "former", "past", "ceased"}
+CURRENT_STATUSES = {"current", "on roll", "active", "enrolled", "registered", "guest", ""}
+DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%Y-%m-%d %H:%M:%S")
 LABELS = {
     "candidate_number": "Candidate number",
     "first_name": "First name",
@@ -111,6 +145,11 @@ LABELS = {
     "target_grade": "Target grade",
     "uln": "ULN",
     "average_gcse": "Average GCSE",
+    "legal_first_name": "Legal first name",
+    "legal_last_name": "Legal last name",
+    "status": "Status",
+    "left_on": "Leaving date",
+    "leaving_reason": "Reason for leaving",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 20000
@@ -144,6 +183,11 @@ class LearnerRow:
     uln: str = ""
     average_gcse: Decimal | None = None
     targets: dict[int, str] = field(default_factory=dict)  # unit number -> grade ('' = none)
+    legal_first_name: str = ""  # blank: the same as the preferred name
+    legal_last_name: str = ""
+    left_on: date | None = None  # the file says the learner has left, on this day
+    leaving_reason: str = ""
+    set_legal: bool = False  # whether importing writes the legal names (the file has both)
     action: str = "add"  # add, update, unchanged
     changes: list[str] = field(default_factory=list)
     set_group: bool = False  # whether importing puts the learner into `group`
@@ -165,6 +209,21 @@ class GroupMove:
 
 
 @dataclass
+class Leaving:
+    """An existing learner on roll whom the file says has left."""
+
+    row: int
+    candidate_number: str
+    name: str
+    left_on: date
+    reason: str
+
+    def __str__(self) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.name} ({self.candidate_number}): left on {self.left_on:%d/%m/%Y}{why}"
+
+
+@dataclass
 class ImportPlan:
     centre: Centre
     year: AcademicYear
@@ -176,6 +235,10 @@ class ImportPlan:
     cleaned: list[RowError] = field(default_factory=list)  # values changed by cleaning
     moves: list[GroupMove] = field(default_factory=list)  # offered, made only if move_groups
     move_groups: bool = False
+    warnings: list[RowError] = field(default_factory=list)  # imported, but worth checking
+    leavers: list[Leaving] = field(default_factory=list)  # offered, marked only if mark_leavers
+    mark_leavers: bool = False
+    not_added: list[LearnerRow] = field(default_factory=list)  # new rows of learners who left
 
     @property
     def to_add(self) -> list[LearnerRow]:
@@ -193,6 +256,11 @@ class ImportPlan:
     def to_write(self) -> int:
         """Return how many learners importing would add or update."""
         return len(self.to_add) + len(self.to_update)
+
+    @property
+    def to_mark_left(self) -> list[Leaving]:
+        """Return the leavers importing marks as left (none unless confirmed)."""
+        return self.leavers if self.mark_leavers else []
 
     @property
     def ok(self) -> bool:
@@ -216,6 +284,9 @@ def match_headers(headers: list[str]) -> tuple[dict[str, int], list[RowError]]:
             errors.append(RowError(1, header, f"a second {LABELS[name]} column (use only one)"))
             continue
         found[name] = index
+    for name, legal in STANDS_IN.items():
+        if name not in found and legal in found:
+            found[name] = found[legal]
     for name in REQUIRED:
         if name not in found:
             spellings = ", ".join(f'"{alias}"' for alias in ALIASES[name][:3])
@@ -276,8 +347,22 @@ def _take_rows(rows) -> list[list[str]]:
 
 
 def _decode(content: bytes) -> str:
+    """Decode by byte-order mark (UTF-8, UTF-16 as Excel's "Unicode Text"), else UTF-8, else
+    Windows-1252 (what Excel's plain "CSV" writes on a Windows PC in Britain)."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                "The file says it is UTF-16 text but is damaged: save it as CSV UTF-8 and retry."
+            ) from None
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
+        try:
+            return content[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                "The file says it is UTF-8 text but is damaged: save it as CSV UTF-8 and retry."
+            ) from None
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
@@ -294,10 +379,19 @@ def _read_csv(content: bytes) -> list[list[str]]:
     if content[:4] == b"PK\x03\x04":
         raise ImportFileError("This looks like an Excel file: give it the .xlsx extension.")
     text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max([",", ";", "\t"], key=first_line.count)
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     return _take_rows([cell.strip() for cell in row] for row in reader)
+
+
+def _delimiter(text: str) -> str:
+    """Return the cell separator of a CSV text: comma, semicolon or tab.
+
+    The header line decides (outside quotes), as it holds no free text; a tie goes to the comma.
+    """
+    header = text.lstrip("\r\n").split("\n", 1)[0]
+    outside = re.sub(r'"[^"]*"', "", header)
+    return max([",", ";", "\t"], key=outside.count)
 
 
 def _cell_text(value) -> str:
@@ -305,6 +399,8 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y")
     return str(value).strip()
 
 
@@ -332,15 +428,21 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
 
 
 def build_plan(
-    rows: list[list[str]], centre: Centre, year: AcademicYear, *, move_groups: bool = False
+    rows: list[list[str]],
+    centre: Centre,
+    year: AcademicYear,
+    *,
+    move_groups: bool = False,
+    mark_leavers: bool = False,
 ) -> ImportPlan:
     """Validate every row and return what importing them would do.
 
     With ``move_groups`` existing learners whom the file places in another teaching group
     are moved; without it they keep their groups (the moves are still listed in
-    ``plan.moves`` so the preview can offer them).
+    ``plan.moves`` so the preview can offer them). Likewise ``mark_leavers`` marks as left the
+    learners on roll whom the file's status column says have left (``plan.leavers``).
     """
-    plan = ImportPlan(centre=centre, year=year, move_groups=move_groups)
+    plan = ImportPlan(centre=centre, year=year, move_groups=move_groups, mark_leavers=mark_leavers)
     rows = [row for row in rows if any(cell for cell in row)]
     if not rows:
         raise ImportFileError("The file is empty: it needs a header row and a row per learner.")
@@ -364,8 +466,16 @@ def build_plan(
             continue
         _merge_duplicate(existing, record, plan.errors)
     plan.learners = list(by_candidate.values())
-    _compare_with_database(plan, has_group_column="group" in columns)
+    # Legal names are compared only when the file has both legal and preferred columns.
+    has_legal_names = any(
+        STANDS_IN[name] in columns and columns[name] != columns[STANDS_IN[name]]
+        for name in STANDS_IN
+    )
+    _compare_with_database(
+        plan, has_group_column="group" in columns, has_legal_names=has_legal_names
+    )
     plan.errors.sort(key=lambda error: error.row)
+    plan.warnings.sort(key=lambda warning: warning.row)
     return plan
 
 
@@ -409,7 +519,16 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
         if not cell(name):
             fail(name, "empty")
     email = cell("email").lower()
-    if email:
+    local = email.partition("@")[0]
+    if email and not local.isascii():
+        odd = "".join(dict.fromkeys(char for char in local if not char.isascii()))
+        fail(
+            "email",
+            f"'{email}' has {odd} before the @: email addresses cannot hold accented or other "
+            "non-English letters there. Correct the address in the MIS (or the file) and "
+            "upload it again",
+        )
+    elif email:
         try:
             validate_email(email)
         except ValidationError:
@@ -420,10 +539,26 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
     uln = cell("uln")
     if uln and not re.fullmatch(r"\d{10}", uln):
         fail("uln", f"'{uln}' is not a 10-digit ULN")
+    legal = {}
     for name in ("first_name", "last_name"):
-        limit = Learner._meta.get_field(name).max_length
-        if len(cell(name)) > limit:
-            fail(name, f"longer than {limit} characters")
+        legal_name = STANDS_IN[name]
+        # Kept only when it differs from the preferred name (blank means "the same").
+        legal[legal_name] = cell(legal_name) if cell(legal_name) != cell(name) else ""
+        for each in (name, legal_name):
+            limit = Learner._meta.get_field(each).max_length
+            if len(cell(each)) > limit:
+                fail(each, f"longer than {limit} characters")
+            if "?" in cell(each):
+                plan.warnings.append(
+                    RowError(
+                        number,
+                        LABELS[each],
+                        f"“{cell(each)}” has a ? where a letter should be: Excel puts one in for "
+                        "a letter it could not save. Save the file from Excel as “CSV UTF-8 "
+                        "(Comma delimited)” and upload it again, or correct the name later",
+                    )
+                )
+    left_on, leaving_reason = _leaving(cell, fail, columns)
     gcse = None
     if cell("average_gcse"):
         try:
@@ -466,7 +601,47 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
         uln=uln,
         average_gcse=gcse,
         targets=targets,
+        left_on=left_on,
+        leaving_reason=leaving_reason,
+        **legal,
     )
+
+
+def _leaving(cell, fail, columns) -> tuple[date | None, str]:
+    """Read the status, leaving date and reason of a row: (the day they left or None, why).
+
+    A leaver's status needs a leaving date; a date on a learner still on roll is ignored (MIS
+    exports fill in planned end dates).
+    """
+    status = " ".join(re.sub(r"[^a-z0-9]+", " ", cell("status").lower()).split())
+    if status in CURRENT_STATUSES or "status" not in columns:
+        return None, ""
+    if status not in LEAVER_STATUSES:
+        fail(
+            "status",
+            f"'{cell('status')}' is not a status this import knows: use Current for learners "
+            "on roll, or Leaver (Left, Withdrawn) for those who have left",
+        )
+        return None, ""
+    text = cell("left_on")
+    if not text:
+        fail(
+            "left_on" if "left_on" in columns else "status",
+            "a leaver needs the date they left (a column such as “Date of Leaving”)",
+        )
+        return None, ""
+    for pattern in DATE_FORMATS:
+        try:
+            left_on = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        if left_on > timezone.localdate():
+            fail("left_on", f"'{text}' is still to come: a learner cannot have left yet")
+            return None, ""
+        reason = cell("leaving_reason") or cell("status")
+        return left_on, reason[: Learner._meta.get_field("leaving_reason").max_length]
+    fail("left_on", f"'{text}' is not a date (write it as 20/11/2026)")
+    return None, ""
 
 
 def _noun(name: str) -> str:
@@ -475,7 +650,17 @@ def _noun(name: str) -> str:
 
 def _merge_duplicate(first: LearnerRow, again: LearnerRow, errors: list[RowError]) -> None:
     """Fold a further row of the same learner (another unit) into the first, or refuse it."""
-    for name in ("first_name", "last_name", "email", "group", "uln", "average_gcse"):
+    for name in (
+        "first_name",
+        "last_name",
+        "email",
+        "group",
+        "uln",
+        "average_gcse",
+        "legal_first_name",
+        "legal_last_name",
+        "left_on",
+    ):
         if getattr(again, name) != getattr(first, name):
             errors.append(
                 RowError(
@@ -498,7 +683,9 @@ def _merge_duplicate(first: LearnerRow, again: LearnerRow, errors: list[RowError
     first.targets.update(again.targets)
 
 
-def _compare_with_database(plan: ImportPlan, *, has_group_column: bool) -> None:
+def _compare_with_database(
+    plan: ImportPlan, *, has_group_column: bool, has_legal_names: bool = False
+) -> None:
     numbers = [row.candidate_number for row in plan.learners]
     existing = {
         learner.candidate_number: learner
@@ -512,8 +699,13 @@ def _compare_with_database(plan: ImportPlan, *, has_group_column: bool) -> None:
             "name", flat=True
         )
     )
-    for row in plan.learners:
+    for row in list(plan.learners):
         learner = existing.get(row.candidate_number)
+        if learner is None and row.left_on is not None:
+            # Someone the centre never had on roll who has already left: nothing to add.
+            plan.learners.remove(row)
+            plan.not_added.append(row)
+            continue
         if learner is None:
             row.action, row.set_group = "add", True
             if not row.group:
@@ -534,6 +726,24 @@ def _compare_with_database(plan: ImportPlan, *, has_group_column: bool) -> None:
                 changes.append(
                     f"{LABELS[name]}: {getattr(learner, name) or '—'} → {getattr(row, name)}"
                 )
+        row.set_legal = has_legal_names
+        if has_legal_names:
+            for name in ("legal_first_name", "legal_last_name"):
+                if getattr(row, name) != getattr(learner, name):
+                    changes.append(
+                        f"{LABELS[name]}: {getattr(learner, name) or '—'} → "
+                        f"{getattr(row, name) or '(as preferred)'}"
+                    )
+        if row.left_on is not None and learner.left_on is None:
+            plan.leavers.append(
+                Leaving(
+                    row.row,
+                    row.candidate_number,
+                    f"{learner.first_name} {learner.last_name}",
+                    row.left_on,
+                    row.leaving_reason,
+                )
+            )
         account = learner.user
         if (
             account is not None
@@ -684,9 +894,17 @@ def apply_plan(plan: ImportPlan, user: User | None) -> dict[str, int]:
         usernames = _Usernames(plan)
         updated = _update_learners(plan, groups, units, user, usernames)
         added = _add_learners(plan, groups, units, user, usernames)
+        left = mark_many_left(
+            plan.centre,
+            {
+                leaving.candidate_number: (leaving.left_on, leaving.reason)
+                for leaving in plan.to_mark_left
+            },
+        )
     return {
         "added": added,
         "updated": updated,
+        "left": left,
         "unchanged": len(plan.unchanged),
         "groups_created": len(plan.new_groups),
     }
@@ -759,6 +977,8 @@ def _add_learners(plan: ImportPlan, groups, units, user, usernames: _Usernames) 
             candidate_number=row.candidate_number,
             first_name=row.first_name,
             last_name=row.last_name,
+            legal_first_name=row.legal_first_name,
+            legal_last_name=row.legal_last_name,
             email=row.email,
             uln=row.uln,
             average_gcse=row.average_gcse,
@@ -790,6 +1010,9 @@ def _update_learners(plan: ImportPlan, groups, units, user, usernames: _Username
                 setattr(learner, name, getattr(row, name))
         if row.average_gcse is not None:
             learner.average_gcse = row.average_gcse
+        if row.set_legal:
+            learner.legal_first_name = row.legal_first_name
+            learner.legal_last_name = row.legal_last_name
         if row.set_group:
             learner.group = groups[row.group]
         learner.save()

@@ -23,6 +23,7 @@ centre_urlpatterns = [
     path("import/", imports.import_learners, name="import"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
     path("import/cancel/", imports.import_cancel, name="import_cancel"),
+    path("leavers/", learners.leavers, name="leavers"),
 ]
 
 urlpatterns = [
@@ -34,6 +35,8 @@ urlpatterns = [
         name="learner_target",
     ),
     path("learners/<int:pk>/move/", learners.move_learner, name="learner_move"),
+    path("learners/<int:pk>/leave/", learners.leave_learner, name="learner_leave"),
+    path("learners/<int:pk>/reinstate/", learners.reinstate_learner, name="learner_reinstate"),
     path("learners/<int:pk>/invite/", invitations.learner_invite, name="learner_invite"),
     # Signing in for the first time: an invitation link, or a printed letter's code; and
     # "Forgot your password?" reaching accounts that never had one (before Django's own).

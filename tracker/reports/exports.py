@@ -42,6 +42,7 @@ class ExportScope:
     learners: QuerySet  # Learner queryset
     units: list[Unit]
     on_progress: Callable[[int], None] | None = None  # called with the percent done
+    include_leavers: bool = False  # then the summary has a "Left on" column
 
     def report(self, learners_done: int, learners_total: int) -> None:
         """Report progress: one pass over the learners writes every sheet but the IV one."""
@@ -159,6 +160,9 @@ def _summary_table(book: Workbook, scope: ExportScope, lines: list) -> _Table:
             widths.append(12)
     headers += ["Total points (achieved)", "Total points (projected)", "Points status", "Flags"]
     widths += [14, 14, 16, 50]
+    if scope.include_leavers:
+        headers.append("Left on")
+        widths.append(12)
     return _Table(book, "Summary", lines, "Grade predictions", headers, widths)
 
 
@@ -195,6 +199,8 @@ def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress
         "verified" if verified else "unverified: check the qualification handbook",
         cell("; ".join(flags)),
     ]
+    if scope.include_leavers:
+        row.append(cell(learner.left_on, number_format=DATE) if learner.left_on else "")
     return row
 
 
@@ -330,13 +336,21 @@ def _iv_table(book: Workbook, lines: list) -> _Table:
     return _Table(book, "IV", lines, "Internal verification", headers, widths)
 
 
-def group_scope(group, unit: Unit | None = None) -> ExportScope:
+def _learners(include_leavers: bool) -> QuerySet:
+    """Every learner, or only those still on roll (the default for grade predictions)."""
+    return Learner.objects.all() if include_leavers else Learner.objects.current()
+
+
+def group_scope(group, unit: Unit | None = None, *, include_leavers: bool = False) -> ExportScope:
     units = [unit] if unit else list(group.units.order_by("number"))
     label = f"Group {group.name}" + (f", unit {unit.number}" if unit else "")
-    return ExportScope(group.centre, label, Learner.objects.filter(group=group), units)
+    learners = _learners(include_leavers).filter(group=group)
+    return ExportScope(group.centre, label, learners, units, include_leavers=include_leavers)
 
 
-def centre_scope(centre: Centre, unit: Unit | None = None) -> ExportScope:
+def centre_scope(
+    centre: Centre, unit: Unit | None = None, *, include_leavers: bool = False
+) -> ExportScope:
     units = (
         [unit]
         if unit
@@ -345,7 +359,8 @@ def centre_scope(centre: Centre, unit: Unit | None = None) -> ExportScope:
         )
     )
     label = "Whole centre" + (f", unit {unit.number}" if unit else "")
-    return ExportScope(centre, label, Learner.objects.filter(centre=centre), units)
+    learners = _learners(include_leavers).filter(centre=centre)
+    return ExportScope(centre, label, learners, units, include_leavers=include_leavers)
 
 
 def fail_stalled_exports(now: datetime | None = None, jobs: QuerySet | None = None) -> int:

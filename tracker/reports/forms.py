@@ -10,6 +10,7 @@ class GradesQueryForm(CleansText, forms.Form):
 
     group = IdField(required=False)
     unit = IdField(required=False)
+    leavers = forms.BooleanField(required=False, label="Include learners who have left")
 
 
 class CentreExportForm(CleansText, forms.Form):

@@ -76,7 +76,8 @@ def sheets_workbook(sheets: list[RecordingSheet]) -> bytes:
                 f"Unit {unit.number}: {unit.title} ({unit.reference or 'no unit reference'})",
                 f"Year: {enrolment.academic_year}",
                 f"Centre: {learner.centre.name}, centre number {learner.centre.ocr_number}",
-                f"Candidate: {learner.full_name}, candidate number {learner.candidate_number}",
+                f"Candidate: {learner.legal_full_name}, "
+                f"candidate number {learner.candidate_number}",
                 f"Unit grade: {sheet_data.grade}",
             ],
         )

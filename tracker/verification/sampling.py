@@ -24,11 +24,16 @@ class SampleEntry:
 
 
 def propose_sample(
-    group: TeachingGroup, unit, verifier: User | None = None
+    group: TeachingGroup, unit, verifier: User | None = None, *, include_leavers: bool = False
 ) -> tuple[list[SampleEntry], list[SampleEntry], list[SampleEntry]]:
-    """Return (sample, the rest, excluded because the verifier assessed them)."""
+    """Return (sample, the rest, excluded because the verifier assessed them).
+
+    Learners who have left are not proposed for internal verification; an OCR moderation
+    sample (``include_leavers``) still takes them, as the units they achieved are claimed.
+    """
+    enrolments = Enrolment.objects.all() if include_leavers else Enrolment.objects.current()
     enrolments = list(
-        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        enrolments.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("unit__suite", "learner__group")
         .order_by("learner__last_name", "learner__first_name")
     )

@@ -34,7 +34,8 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
     is wrong beside each wrong one; otherwise the form starts empty.
     """
     enrolments = (
-        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        Enrolment.objects.current()
+        .filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("learner__group", "unit__suite")
         .order_by("learner__last_name", "learner__first_name")
     )
@@ -101,7 +102,11 @@ def exam_mark(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     group, unit = access.get_group_unit_for_user(
         request.user, pk, unit_pk, need="teach", mode=Unit.Mode.EXAMINED
     )
-    enrolments = Enrolment.objects.filter(learner__group=group, unit=unit).select_related("learner")
+    enrolments = (
+        Enrolment.objects.current()
+        .filter(learner__group=group, unit=unit)
+        .select_related("learner")
+    )
     form = ExamMarkForm(
         request.POST,
         enrolments=enrolments,

@@ -43,7 +43,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # From the teacher's learner-units to their decisions (index decision_status_enrolment),
     # never through every decision awaiting assessment in the centre.
     waiting = Decision.objects.awaiting_assessment().filter(
-        enrolment__in=Enrolment.objects.filter(learner__group__teachers=request.user)
+        enrolment__in=Enrolment.objects.current().filter(learner__group__teachers=request.user)
     )
     page = paginate(
         request,
@@ -274,7 +274,9 @@ def predict(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     if not access.can_assess(request.user, enrolment.learner):
         raise PermissionDenied("Only the learner's teachers predict their grades.")
     form = PredictionForm(request.POST)
-    if form.is_valid():
+    if enrolment.learner.left_on is not None:
+        messages.error(request, f"{enrolment.learner.full_name} has left: nothing new is recorded.")
+    elif form.is_valid():
         Prediction.objects.create(
             enrolment=enrolment,
             grade=form.cleaned_data["grade"],

@@ -15,6 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--group", help="Group name, e.g. 13HSC1")
         parser.add_argument("--unit", type=int, help="Unit number, e.g. 30")
         parser.add_argument("--centre", help="OCR centre number (needed with several centres)")
+        parser.add_argument(
+            "--include-leavers",
+            action="store_true",
+            help="Also list learners who have left (marked in a 'Left on' column)",
+        )
 
     def handle(self, *args, **options):
         centres = Centre.objects.all()
@@ -32,9 +37,9 @@ class Command(BaseCommand):
             group = TeachingGroup.objects.filter(centre=centre, name=options["group"]).first()
             if group is None:
                 raise CommandError(f"There is no group {options['group']} at {centre.name}.")
-            scope = group_scope(group, unit)
+            scope = group_scope(group, unit, include_leavers=options["include_leavers"])
         else:
-            scope = centre_scope(centre, unit)
+            scope = centre_scope(centre, unit, include_leavers=options["include_leavers"])
         output: Path = options["output"]
         if output.suffix.lower() != ".xlsx":
             raise CommandError("The output file must end in .xlsx")

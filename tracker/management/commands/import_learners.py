@@ -19,6 +19,12 @@ class Command(BaseCommand):
             help="Move existing learners into the teaching group the file names "
             "(without it they keep their groups)",
         )
+        parser.add_argument(
+            "--mark-leavers",
+            action="store_true",
+            help="Mark as left the learners whom the file's status column says have left "
+            "(without it they are only listed)",
+        )
 
     def handle(self, *args, **options):
         centre = self.centre(options["centre"])
@@ -32,6 +38,7 @@ class Command(BaseCommand):
                 centre,
                 year,
                 move_groups=options["move_groups"],
+                mark_leavers=options["mark_leavers"],
             )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
@@ -55,13 +62,26 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(plan.moves)} learner(s) in another teaching group, {verb}:")
             for move in plan.moves:
                 self.stdout.write(f"  Row {move.row}: {move}")
+        for warning in plan.warnings:
+            self.stdout.write(f"Check: {warning}")
+        if plan.leavers:
+            verb = "marked as left" if plan.mark_leavers else "not marked (--mark-leavers marks)"
+            self.stdout.write(f"{len(plan.leavers)} learner(s) who have left, {verb}:")
+            for leaving in plan.leavers:
+                self.stdout.write(f"  Row {leaving.row}: {leaving}")
+        for row in plan.not_added:
+            self.stdout.write(
+                f"Row {row.row}: {row.first_name} {row.last_name} ({row.candidate_number}) "
+                "has left and was never on roll here: not added."
+            )
         if options["dry_run"]:
             self.stdout.write(f"{path.name} is valid (dry run, nothing written): {summary}.")
             return
         counts = apply_plan(plan, None)
         self.stdout.write(
             f"Imported {path.name}: {counts['added']} added, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged, {counts['groups_created']} groups created."
+            f"{counts['unchanged']} unchanged, {counts['groups_created']} groups created, "
+            f"{counts['left']} marked as left."
         )
 
     def centre(self, number: str | None) -> Centre:

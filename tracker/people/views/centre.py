@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "series": SERIES,
         "backlog": paginate(request, backlog, "teachers", per_page=20),
         "now": timezone.now(),
-        "learner_count": Learner.objects.filter(centre=centre).count(),
+        "learner_count": Learner.objects.current().filter(centre=centre).count(),
         "enrolment_count": Enrolment.objects.filter(learner__centre=centre).count(),
         "staff_count": User.objects.filter(staff_membership__centre=centre).count(),
         "without_target": paginate(request, without_target, "learners"),

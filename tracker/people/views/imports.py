@@ -82,12 +82,14 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("centre:import")
     finally:
         default_storage.delete(stored)
+    choices = valid_or_400(ImportConfirmForm(request.POST))
     try:
         plan = build_plan(
             read_table(content, pending["name"]),
             centre,
             centre.current_year(),
-            move_groups=valid_or_400(ImportConfirmForm(request.POST))["move_groups"],
+            move_groups=choices["move_groups"],
+            mark_leavers=choices["mark_leavers"],
         )
     except ImportFileError as error:
         messages.error(request, f"{error} Nothing was imported.")
@@ -104,7 +106,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         request,
         f"Imported {pending['name']}: {counts['added']} learners added, {counts['updated']} "
         f"updated, {counts['unchanged']} unchanged, {counts['groups_created']} "
-        f"group{pluralize(counts['groups_created'])} created.",
+        f"group{pluralize(counts['groups_created'])} created, {counts['left']} marked as left.",
     )
     return redirect("centre:home")
 

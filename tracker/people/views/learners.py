@@ -5,12 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import access
-from tracker.models import Enrolment, TargetChange
-from tracker.people.forms import MoveLearnerForm, TargetForm
+from tracker.assessment.progress import progress_for
+from tracker.lib.forms import valid_or_400
+from tracker.models import Enrolment, Learner, TargetChange
+from tracker.people.forms import LeaveForm, MoveLearnerForm, ReinstateForm, TargetForm
 from tracker.people.invitations import sign_in_state
+from tracker.people.leavers import LeaverError, mark_left, reinstate
 from tracker.people.targets import set_target
 
 
@@ -27,7 +31,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """List a group's learners with their target per unit."""
     group = access.get_group_for_user(request.user, pk)
     units = list(group.units.all())
-    learners = group.learners.prefetch_related(
+    learners = group.learners.current().prefetch_related(
         Prefetch("enrolments", queryset=Enrolment.objects.filter(academic_year=group.academic_year))
     )
     rows = []
@@ -58,7 +62,8 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-changed_at", "-pk")
     )
     editable = access.can_edit_learner(request.user, learner)
-    admin = access.has_role(request.user, "centre_admin") and editable
+    is_admin = access.has_role(request.user, "centre_admin")
+    admin = is_admin and editable
     context = {
         "learner": learner,
         "enrolments": enrolments,
@@ -73,6 +78,8 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "move_form": MoveLearnerForm(learner=learner) if admin else None,
         # Only the centre admin invites (access.get_learner_for_admin), so only they see it.
         "signin": sign_in_state(learner.user) if admin and learner.user_id else None,
+        "leave_form": LeaveForm(initial={"left_on": timezone.localdate()}) if admin else None,
+        "can_reinstate": is_admin and learner.left_on is not None,
     }
     return render(request, "tracker/people/learner_detail.html", context)
 
@@ -113,3 +120,61 @@ def move_learner(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(form.errors.get("group", ["Choose a group."])))
     return redirect("learner", pk=learner.pk)
+
+
+@require_http_methods(["POST"])
+@access.role_required("centre_admin")
+def leave_learner(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a learner as left: they can no longer sign in and their records become read-only."""
+    learner = access.get_learner_for_user(request.user, pk)
+    access.centre_for_admin(request.user)
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect("learner", pk=learner.pk)
+    try:
+        mark_left(learner, form.cleaned_data["left_on"], form.cleaned_data["reason"])
+    except LeaverError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{learner.full_name} is marked as left. They can no longer sign in; their records "
+            "are kept, read-only, in the leavers archive.",
+        )
+    return redirect("learner", pk=learner.pk)
+
+
+@require_http_methods(["POST"])
+@access.role_required("centre_admin")
+def reinstate_learner(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring back a learner who left: sign-in re-enabled, back in their group."""
+    learner = access.get_learner_for_user(request.user, pk)
+    access.centre_for_admin(request.user)
+    valid_or_400(ReinstateForm(request.POST))
+    try:
+        reinstate(learner)
+    except LeaverError as error:
+        messages.error(request, str(error))
+    else:
+        where = f"back in {learner.group}" if learner.group else "not in a group: move them to one"
+        messages.success(request, f"{learner.full_name} is reinstated and {where}.")
+    return redirect("learner", pk=learner.pk)
+
+
+@require_safe
+@access.role_required("centre_admin")
+def leavers(request: HttpRequest) -> HttpResponse:
+    """The centre's leavers, newest first, with their units and grades achieved."""
+    centre = access.centre_for_admin(request.user)
+    people = list(Learner.objects.filter(centre=centre).leavers().select_related("group"))
+    enrolments = (
+        Enrolment.objects.filter(learner__in=people)
+        .select_related("unit__suite", "learner__group", "academic_year")
+        .order_by("unit__number")
+    )
+    units: dict[int, list] = {learner.pk: [] for learner in people}
+    for progress in progress_for(enrolments, with_assessors=False):
+        units[progress.enrolment.learner_id].append(progress)
+    rows = [(learner, units[learner.pk]) for learner in people]
+    return render(request, "tracker/people/centre/leavers.html", {"rows": rows})

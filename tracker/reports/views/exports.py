@@ -27,14 +27,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_safe
 @login_required
 def grades_workbook(request: HttpRequest) -> FileResponse:
-    """Send the grades workbook for a group (?group=) or the whole centre, optionally a unit."""
+    """Send the grades workbook for a group (?group=) or the whole centre, optionally a unit.
+
+    Learners who have left are left out unless ``?leavers=1`` asks for them.
+    """
     query = valid_or_400(GradesQueryForm(request.GET))
     unit = access.get_catalogue_unit(query["unit"]) if query["unit"] else None
     if query["group"]:
         group = access.get_group_for_user(request.user, query["group"])
-        scope = group_scope(group, unit)
+        scope = group_scope(group, unit, include_leavers=query["leavers"])
     else:
-        scope = centre_scope(access.centre_for_admin(request.user), unit)
+        scope = centre_scope(
+            access.centre_for_admin(request.user), unit, include_leavers=query["leavers"]
+        )
     # The workbook is built in a temporary file, never as one string in memory.
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
     write_workbook(scope, handle)

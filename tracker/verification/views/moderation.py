@@ -23,7 +23,7 @@ from tracker.verification.sampling import propose_sample
 def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """The proposed moderation sample of a group and unit, with why each learner is in it."""
     group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="admin")
-    sample, rest, _ = propose_sample(group, unit)
+    sample, rest, _ = propose_sample(group, unit, include_leavers=True)
     return render(
         request,
         "tracker/verification/moderation.html",
@@ -36,7 +36,7 @@ def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResponse:
     """The sample for the moderator: recording sheets, an evidence index, the evidence."""
     group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="admin")
-    sample, _, _ = propose_sample(group, unit)
+    sample, _, _ = propose_sample(group, unit, include_leavers=True)
     enrolments = [entry.progress.enrolment for entry in sample]
     sheets = recording_sheets(
         list(
@@ -56,7 +56,10 @@ def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResp
         .order_by("enrolment__learner__last_name", "uploaded_at")
     ):
         learner = evidence.enrolment.learner
-        folder = safe_name(f"{learner.candidate_number} {learner.last_name} {learner.first_name}")
+        # The moderator's folders carry the legal name, as the recording sheets do.
+        legal_last = learner.legal_last_name or learner.last_name
+        legal_first = learner.legal_first_name or learner.first_name
+        folder = safe_name(f"{learner.candidate_number} {legal_last} {legal_first}")
         name = f"{folder}/{evidence.pk}-{safe_name(evidence.original_name or 'evidence')}"
         files.append((name, evidence.file.open))
         covers = ", ".join(

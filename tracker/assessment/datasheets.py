@@ -71,7 +71,8 @@ class DataSheetPlan:
 
 def _enrolments(group, unit):
     return list(
-        Enrolment.objects.filter(learner__group=group, unit=unit, academic_year=group.academic_year)
+        Enrolment.objects.current()
+        .filter(learner__group=group, unit=unit, academic_year=group.academic_year)
         .select_related("learner")
         .order_by("learner__last_name", "learner__first_name", "pk")
     )

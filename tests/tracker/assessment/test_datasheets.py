@@ -548,3 +548,21 @@ def test_a_second_upload_deletes_the_first_sheet(cast, client_for):
     # A refused sheet replaces it too: nothing of either is left.
     upload(teacher, cast, edit(download(teacher, cast), "P2", "Done!"))
     assert waiting_sheets() == []
+
+
+def test_a_leaver_leaves_the_data_sheet_and_an_edit_to_their_row_is_ignored(cast, client_for):
+    """A learner who left is not on a new data sheet; one who leaves after the download has
+    their row ignored on import, never written to."""
+    from datetime import date
+
+    from tracker.people.leavers import mark_left
+
+    teacher = client_for("teacher")
+    book = download(teacher, cast)  # the cast's learner is on row 6
+    mark_left(cast.learner, date(2026, 11, 1), "Moved school")
+    before = DecisionChange.objects.count()
+    upload(teacher, cast, edit(book, "P2", "Achieved", "after leaving"))
+    confirm(teacher, cast)
+    assert DecisionChange.objects.count() == before
+    names = [row[1] for row in download(teacher, cast)["Data sheet"].iter_rows(6, values_only=True)]
+    assert cast.learner.full_name not in names

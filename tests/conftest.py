@@ -258,3 +258,9 @@ def oidc_provider():
     yield start
     for provider in started.values():
         provider.stop()
+
+
+def import_token(client: Client) -> str:
+    """Return the token of the learners file this client previewed (what the preview page
+    posts back when the import is confirmed); a well-formed unknown one when there is none."""
+    return client.session.get("learner_import", {}).get("token", "0" * 32)

@@ -170,7 +170,11 @@ POST_MATRIX = {
         lambda c: {},
         row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
-    "centre:import_confirm": (lambda c: {}, lambda c: {}, row(LOGIN, 403, 403, 403, 403, 403, 302)),
+    "centre:import_confirm": (
+        lambda c: {},
+        lambda c: {"token": "0" * 32},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
     "centre:import_cancel": (
         lambda c: {},
         lambda c: {"token": "0" * 32},

@@ -19,7 +19,7 @@ from django.urls import reverse
 from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
-from tests.conftest import PDF
+from tests.conftest import PDF, import_token
 from tests.tracker.evidence.test_evidence import upload
 from tests.tracker.people.test_importing import GOOD
 from tests.tracker.people.test_importing import upload as upload_learners
@@ -191,7 +191,10 @@ def test_a_learners_file_waits_in_the_bucket_between_preview_and_import(
     assert upload_learners(client, GOOD).context["plan"].ok
     waiting = {key for key in bucket.objects() if key.startswith(f"{PREFIX}/imports/")}
     assert len(waiting) == 1
-    assert client.post(reverse("centre:import_confirm")).status_code == 302
+    assert (
+        client.post(reverse("centre:import_confirm"), {"token": import_token(client)}).status_code
+        == 302
+    )
     assert Learner.objects.filter(candidate_number="0101").exists()
     assert not any(key.startswith(f"{PREFIX}/imports/") for key in bucket.objects())
     assert nothing_on_local_disk(settings)

@@ -216,6 +216,7 @@ class ImportConfirmForm(CleansText, forms.Form):
     """The confirmation of a previewed import: whether to move learners between groups and
     whether to mark as left those the file says have left."""
 
+    token = forms.RegexField(r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
     move_groups = forms.BooleanField(required=False)
     mark_leavers = forms.BooleanField(required=False)
 

@@ -699,6 +699,12 @@ def _compare_with_database(
             "name", flat=True
         )
     )
+    # Group names are matched regardless of letter case, as the group form matches them: a
+    # file's "13hsc1" is the existing 13HSC1, and a new group keeps the first spelling seen.
+    spelling = {name.casefold(): name for name in groups}
+    for row in plan.learners:
+        if row.group:
+            row.group = spelling.setdefault(row.group.casefold(), row.group)
     for row in list(plan.learners):
         learner = existing.get(row.candidate_number)
         if learner is None and row.left_on is not None:

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
+from tests.conftest import import_token
 from tracker.models import Enrolment, Learner, TargetChange, TeachingGroup
 from tracker.people.importing import build_plan, match_headers, read_table, unused_columns
 
@@ -64,7 +65,7 @@ def test_a_good_file_imports_and_a_second_import_changes_nothing(cast, client_fo
     assert preview.status_code == 200
     plan = preview.context["plan"]
     assert plan.ok and len(plan.to_add) == 2 and plan.new_groups == ["13C"]
-    done = client.post(reverse("centre:import_confirm"))
+    done = client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     assert done.status_code == 302
     hannah = Learner.objects.get(candidate_number="0101")
     assert hannah.group == cast.group
@@ -73,7 +74,7 @@ def test_a_good_file_imports_and_a_second_import_changes_nothing(cast, client_fo
     assert TargetChange.objects.filter(enrolment__learner=hannah, source="import").count() == 2
     again = upload(client, GOOD).context["plan"]
     assert (len(again.to_add), len(again.to_update), len(again.unchanged)) == (0, 0, 2)
-    client.post(reverse("centre:import_confirm"))
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     assert TargetChange.objects.filter(enrolment__learner=hannah).count() == 2
 
 
@@ -86,7 +87,7 @@ def test_one_bad_row_changes_nothing_and_names_row_and_column(cast, client_for):
         "Row 5, Candidate number: '12345' is not a 4-digit candidate number"
     ]
     assert b"nothing has been imported" in response.content
-    confirm = client.post(reverse("centre:import_confirm"))
+    confirm = client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     assert confirm.status_code == 302
     assert not Learner.objects.filter(candidate_number__in=["0101", "0102"]).exists()
 
@@ -211,7 +212,7 @@ def test_a_cancelled_preview_deletes_the_uploaded_file(cast, client_for):
     cancelled = client.post(reverse("centre:import_cancel"), {"token": token})
     assert cancelled.url == reverse("centre:import")
     assert waiting_files() == []
-    client.post(reverse("centre:import_confirm"))
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     assert not Learner.objects.filter(candidate_number="0101").exists()
 
 
@@ -224,7 +225,10 @@ def test_a_second_upload_deletes_the_first_ones_file(cast, client_for):
     # A cancel from the first preview's page (another tab) leaves the newer upload alone.
     client.post(reverse("centre:import_cancel"), {"token": first})
     assert waiting_files() == [f"{second}.csv"]
-    assert client.post(reverse("centre:import_confirm")).status_code == 302
+    assert (
+        client.post(reverse("centre:import_confirm"), {"token": import_token(client)}).status_code
+        == 302
+    )
     assert waiting_files() == []
     assert Learner.objects.filter(candidate_number="0101").exists()
 
@@ -235,3 +239,37 @@ def test_a_garbled_cancel_is_a_bad_request_and_deletes_nothing(cast, client_for)
     response = client.post(reverse("centre:import_cancel"), {"token": "../../settings.py"})
     assert response.status_code == 400
     assert len(waiting_files()) == 1
+
+
+def test_confirming_an_older_preview_imports_nothing(cast, client_for):
+    """Two tabs: a preview confirmed after another file was previewed must not import the
+    other file (the confirmation carries its preview's token)."""
+    client = client_for("admin")
+    upload(client, GOOD)
+    first = import_token(client)
+    other = (
+        "Candidate No,Forename,Surname,Email,Teaching group,Units\n0777,Tab,Two,tab@x.org,13A,30\n"
+    )
+    upload(client, other, name="tab2.csv")
+    response = client.post(reverse("centre:import_confirm"), {"token": first}, follow=True)
+    assert (
+        "This preview is out of date: tab2.csv was uploaded after it" in response.content.decode()
+    )
+    assert not Learner.objects.filter(candidate_number="0777").exists()
+    # The newer preview can still be confirmed from its own page.
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
+    assert Learner.objects.filter(candidate_number="0777").exists()
+
+
+def test_a_teaching_group_in_another_letter_case_is_the_same_group(cast, client_for):
+    client = client_for("admin")
+    lower = cast.group.name.lower()
+    text = (
+        "Candidate No,Forename,Surname,Email,Teaching group,Units\n"
+        f"0778,Cara,New,cara@x.org,{lower},30\n"
+    )
+    preview = upload(client, text)
+    assert preview.context["plan"].new_groups == []
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
+    assert Learner.objects.get(candidate_number="0778").group == cast.group
+    assert TeachingGroup.objects.filter(name__iexact=lower).count() == 1

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from tests.conftest import import_token
 from tests.tracker.people.test_importing import upload
 from tracker.models import Learner, User
 from tracker.people import importing
@@ -45,7 +46,10 @@ def test_a_shared_family_email_is_an_error_by_row_and_column(cast, client_for, t
     client = client_for("admin")
     response = upload(client, TWINS)
     assert response.status_code == 200 and not response.context["plan"].ok
-    assert client.post(reverse("centre:import_confirm")).status_code == 302
+    assert (
+        client.post(reverse("centre:import_confirm"), {"token": import_token(client)}).status_code
+        == 302
+    )
     path = tmp_path / "twins.csv"
     path.write_text(TWINS)
     with pytest.raises(CommandError, match="Row 3, Email"):
@@ -85,12 +89,15 @@ def test_an_email_that_used_to_belong_to_another_learner_imports(cast, client_fo
     client = client_for("admin")
     first = HEADER + "0101,Ann,Ash,ann@example.org,13A,30,M\n"
     upload(client, first)
-    client.post(reverse("centre:import_confirm"))
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     upload(client, first.replace("ann@example.org", "ann.ash@example.org"))
-    client.post(reverse("centre:import_confirm"))
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     taker = HEADER + "0102,Ben,Birch,ANN@example.org,13A,30,P\n"
     assert upload(client, taker).context["plan"].ok
-    assert client.post(reverse("centre:import_confirm")).status_code == 302
+    assert (
+        client.post(reverse("centre:import_confirm"), {"token": import_token(client)}).status_code
+        == 302
+    )
     assert Learner.objects.get(candidate_number="0102").user.email == "ann@example.org"
     assert User.objects.filter(email__iexact="ann@example.org").count() == 1
 
@@ -209,7 +216,7 @@ def test_a_reg_group_leaves_existing_learners_in_their_groups(cast, client_for):
         "Year",
     ]
     assert "Reg Group (a pastoral group, not a teaching group)" in response.content.decode()
-    client.post(reverse("centre:import_confirm"))
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     assert Learner.objects.get(candidate_number="0001").group == cast.group
 
 
@@ -237,12 +244,14 @@ def test_moving_a_learner_needs_the_box_ticked(cast, client_for):
     plan = response.context["plan"]
     assert [str(move) for move in plan.moves] == ["Lara Learner (0001): 13A → 13B"]
     assert "Move these 1 learner" in response.content.decode()
-    client.post(reverse("centre:import_confirm"))
+    client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     learner = Learner.objects.get(candidate_number="0001")
     assert learner.group == cast.group
     assert learner.enrolments.get(unit=cast.unit30).target_grade == "M"  # the rest imported
     upload(client, MOVE)
-    client.post(reverse("centre:import_confirm"), {"move_groups": "on"})
+    client.post(
+        reverse("centre:import_confirm"), {"move_groups": "on", "token": import_token(client)}
+    )
     assert Learner.objects.get(candidate_number="0001").group == cast.other_group
 
 

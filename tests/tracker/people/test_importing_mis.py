@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_learner
+from tests.conftest import import_token, make_learner
 from tracker.models import Learner
 from tracker.people.importing import apply_plan, build_plan, read_table
 
@@ -77,7 +77,9 @@ def test_the_web_preview_needs_the_leavers_confirmed(cast, on_roll, client_for):
     html = page.content.decode()
     assert "the file says has left" in html and "Oliver Bennett (1002)" in html
     assert "Adno" in html
-    client.post(reverse("centre:import_confirm"), {"mark_leavers": "on"})
+    client.post(
+        reverse("centre:import_confirm"), {"mark_leavers": "on", "token": import_token(client)}
+    )
     assert Learner.objects.get(pk=on_roll["Oliver"].pk).left_on == date(2026, 11, 20)
 
 

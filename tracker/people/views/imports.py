@@ -69,10 +69,21 @@ def import_learners(request: HttpRequest) -> HttpResponse:
 def import_confirm(request: HttpRequest) -> HttpResponse:
     """Apply the previewed file: validated again, then all rows or none."""
     centre = access.centre_for_admin(request.user)
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
+    choices = valid_or_400(ImportConfirmForm(request.POST))
+    pending = request.session.get(IMPORT_SESSION_KEY)
     if not pending:
         messages.error(request, "There is no file waiting to be imported. Upload it again.")
         return redirect("centre:import")
+    if pending["token"] != choices["token"]:
+        # Another tab previewed another file since this preview: import only what was shown.
+        messages.error(
+            request,
+            f"This preview is out of date: {pending['name']} was uploaded after it. "
+            "Nothing was imported. Upload the file you want to import again and check its "
+            "preview.",
+        )
+        return redirect("centre:import")
+    request.session.pop(IMPORT_SESSION_KEY)
     stored = pending_name(pending["token"], pending["suffix"])
     try:
         with default_storage.open(stored, "rb") as handle:
@@ -82,7 +93,6 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("centre:import")
     finally:
         default_storage.delete(stored)
-    choices = valid_or_400(ImportConfirmForm(request.POST))
     try:
         plan = build_plan(
             read_table(content, pending["name"]),

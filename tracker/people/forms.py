@@ -23,9 +23,18 @@ from tracker.models.people import centre_number_validator
 
 
 class TargetForm(CleansText, forms.Form):
+    """A unit's target grade; "No target" is a choice the form must send (the empty value),
+    so a post that leaves the field out never clears a target."""
+
     target_grade = forms.ChoiceField(
         label="Target grade", choices=[("", "No target"), *TARGET_GRADES], required=False
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.add_prefix("target_grade") not in self.data:
+            raise forms.ValidationError("Choose Pass, Merit, Distinction or no target.")
+        return cleaned
 
 
 class MoveLearnerForm(CleansText, forms.Form):
@@ -265,10 +274,28 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def check_year_dates(starts_on: date | None, ends_on: date | None) -> None:
-    """Refuse a year that ends on or before the day it starts (ValidationError on ends_on)."""
-    if starts_on and ends_on and ends_on <= starts_on:
+MAX_YEAR_DAYS = 400  # an academic year runs about ten months; a typo's runs for decades
+
+
+def check_year_dates(starts_on: date | None, ends_on: date | None, name: str | None = None) -> None:
+    """Refuse a year that ends on or before the day it starts, lasts more than
+    MAX_YEAR_DAYS, or whose name ("2026/27") says other calendar years than its dates."""
+    if not (starts_on and ends_on):
+        return
+    if ends_on <= starts_on:
         raise forms.ValidationError({"ends_on": "The year must end after the day it starts."})
+    if (ends_on - starts_on).days > MAX_YEAR_DAYS:
+        raise forms.ValidationError(
+            {"ends_on": "An academic year lasts about ten months: check the last day."}
+        )
+    match = YEAR_NAME.match((name or "").strip())
+    if match and (starts_on.year, ends_on.year) not in {
+        (int(match.group(1)), int(match.group(1))),
+        (int(match.group(1)), int(match.group(1)) + 1),
+    }:
+        raise forms.ValidationError(
+            f"{name.strip()} should start in {match.group(1)}: check the name or the dates."
+        )
 
 
 class AcademicYearForm(CleansText, forms.ModelForm):
@@ -299,7 +326,7 @@ class AcademicYearForm(CleansText, forms.ModelForm):
         cleaned = super().clean()
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         try:
-            check_year_dates(starts_on, ends_on)
+            check_year_dates(starts_on, ends_on, cleaned.get("name"))
         except forms.ValidationError as error:
             self.add_error(None, error)
             return cleaned
@@ -362,7 +389,7 @@ class FirstRunForm(CleansText, forms.Form):
     def clean(self):
         cleaned = super().clean()
         try:
-            check_year_dates(cleaned.get("starts_on"), cleaned.get("ends_on"))
+            check_year_dates(cleaned.get("starts_on"), cleaned.get("ends_on"), cleaned.get("year"))
         except forms.ValidationError as error:
             self.add_error(None, error)
         password = cleaned.get("password")

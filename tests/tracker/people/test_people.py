@@ -249,3 +249,17 @@ def test_admin_sets_gcse_ranges_and_fills_empty_targets_only(cast, client_for):
     assert cast.learner.enrolments.get(unit=cast.unit6).target_grade == "D"
     change = TargetChange.objects.get(enrolment__unit=cast.unit30, enrolment__learner=cast.learner)
     assert (change.source, change.changed_by) == ("gcse", cast.admin)
+
+
+def test_a_post_without_the_target_field_leaves_the_target_alone(cast, client_for):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit30)
+    enrolment.target_grade = "P"
+    enrolment.save(update_fields=["target_grade"])
+    url = reverse("learner_target", args=[cast.learner.pk, enrolment.pk])
+    client_for("admin").post(url, {"grade": "ZZ"})
+    client_for("admin").post(url, {f"e{enrolment.pk}-target_grade": "ZZ"})
+    enrolment.refresh_from_db()
+    assert enrolment.target_grade == "P"
+    client_for("admin").post(url, {f"e{enrolment.pk}-target_grade": ""})  # "No target"
+    enrolment.refresh_from_db()
+    assert enrolment.target_grade == ""

@@ -41,7 +41,12 @@ def test_an_admin_adds_the_next_year_which_is_not_current_yet(cast, client_for):
         (NEXT | {"starts_on": "2028-07-31", "ends_on": "2027-09-01"}, "must end after the day"),
         (NEXT | {"starts_on": "2027-09-01", "ends_on": "2027-09-01"}, "must end after the day"),
         (NEXT | {"starts_on": "2027-07-01"}, "These dates overlap 2026/27"),
-        (NEXT | {"starts_on": "2025-09-01", "ends_on": "2028-07-31"}, "These dates overlap"),
+        (NEXT | {"starts_on": "2025-09-01", "ends_on": "2028-07-31"}, "lasts about ten months"),
+        (NEXT | {"starts_on": "2027-08-01", "ends_on": "9999-12-31"}, "lasts about ten months"),
+        (
+            NEXT | {"name": "2031/32"},
+            "2031/32 should start in 2031: check the name or the dates.",
+        ),
         (NEXT | {"starts_on": "not a date"}, "Enter a valid date."),
         (NEXT | {"name": ""}, "This field is required."),
     ],
@@ -145,3 +150,10 @@ def test_year_names_and_dates():
     assert default_year_dates("Year 1") is None
     assert current_year_name(date(2026, 8, 31)) == "2025/26"
     assert current_year_name(date(2026, 9, 1)) == "2026/27"
+
+
+def test_the_years_page_lists_the_newest_year_first(cast, client_for):
+    client = client_for("admin")
+    client.post(reverse("centre:year_add"), NEXT)
+    page = client.get(reverse("centre:years")).content.decode()
+    assert page.index(NEXT["name"]) < page.index(cast.year.name)

@@ -19,10 +19,14 @@ from tracker.people.services import make_current
 def year_list(request: HttpRequest) -> HttpResponse:
     """The centre's academic years, newest first, with their groups and enrolments counted."""
     centre = access.centre_for_admin(request.user)
-    years = AcademicYear.objects.filter(centre=centre).annotate(
-        group_count=Count("groups", distinct=True),
-        enrolment_count=Count("enrolments", distinct=True),
-    )
+    years = (
+        AcademicYear.objects.filter(centre=centre)
+        .annotate(
+            group_count=Count("groups", distinct=True),
+            enrolment_count=Count("enrolments", distinct=True),
+        )
+        .order_by("-starts_on")
+    )  # a grouped query does not take the model's ordering
     return render(
         request, "tracker/people/centre/year_list.html", {"centre": centre, "years": years}
     )

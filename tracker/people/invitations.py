@@ -184,8 +184,9 @@ class GroupInvitations:
 
 
 def group_learners(group: TeachingGroup):
-    """The group's learners with an account, in name order, accounts fetched alongside."""
-    return group.learners.filter(user__isnull=False).select_related("user", "group")
+    """The group's learners still on roll with an account, in name order (leavers cannot sign
+    in, so they are never invited nor sent a letter)."""
+    return group.learners.current().filter(user__isnull=False).select_related("user", "group")
 
 
 def invite_group(group: TeachingGroup, by: User) -> GroupInvitations:

@@ -324,3 +324,16 @@ def test_imported_style_learners_get_invitations(fresh):
     learner = Learner.objects.get(pk=fresh.learner.pk)
     result = invitations.invite_group(group, fresh.admin)
     assert result.sent == [learner]
+
+
+def test_a_leaver_is_neither_counted_nor_invited_with_the_group(cast, client_for):
+    from datetime import date
+
+    from tracker.people.invitations import group_learners
+    from tracker.people.leavers import mark_left
+
+    mark_left(cast.learner, date(2026, 11, 1), "Moved school")
+    assert cast.learner not in list(group_learners(cast.group))
+    page = client_for("admin").get(reverse("centre:group_signin", args=[cast.group.pk]))
+    assert page.status_code == 200
+    assert cast.learner.full_name not in page.content.decode()

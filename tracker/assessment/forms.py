@@ -7,6 +7,10 @@ from criteria.models import BoundarySet, Criterion, ExamSeries
 from tracker.lib.forms import CleansText, IdField, IdsModelMultipleChoiceField
 from tracker.models import Assignment, Status, TeachingGroup
 
+# Feedback on one criterion: a few paragraphs at most (a workbook cell holds 32,767
+# characters; a page of 100,000 is unreadable on a phone).
+FEEDBACK_MAX_LENGTH = 5000
+
 
 class DecisionForm(CleansText, forms.Form):
     item = forms.RegexField(regex=r"^[ct]:\d+$", widget=forms.HiddenInput)
@@ -16,7 +20,10 @@ class DecisionForm(CleansText, forms.Form):
         choices=[(status, status.label) for status in (Status.ACHIEVED, Status.NOT_YET)],
     )
     feedback = forms.CharField(
-        label="Feedback", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Feedback",
+        required=False,
+        max_length=FEEDBACK_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     evidence = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=[])
 

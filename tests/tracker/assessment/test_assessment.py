@@ -532,3 +532,24 @@ def test_one_wrong_exam_mark_saves_none_and_keeps_every_typed_mark(cast, client_
     assert error.group(1) == "&#x27;61&#x27; is not a mark from 0 to 60"
     assert 'name="new_mock"' in body and 'value="Mock 3"' in body
     assert not ExamSeries.objects.filter(name="Mock 3").exists()  # nothing saved, not even it
+
+
+def test_feedback_longer_than_a_few_paragraphs_is_refused_with_a_message(cast, client_for):
+    from tracker.assessment.forms import FEEDBACK_MAX_LENGTH
+
+    decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
+    response = client_for("teacher").post(
+        reverse("decide", args=[cast.learner.pk, cast.enrolment.pk]),
+        {
+            "item": decision.criterion.key,
+            "revision": decision.revision,
+            "status": "achieved",
+            "feedback": "x" * (FEEDBACK_MAX_LENGTH + 1),
+        },
+        follow=True,
+    )
+    assert f"at most {FEEDBACK_MAX_LENGTH:,}".replace(",", "") in response.content.decode().replace(
+        ",", ""
+    )
+    decision.refresh_from_db()
+    assert decision.status == Status.SUBMITTED

@@ -566,3 +566,11 @@ def test_a_leaver_leaves_the_data_sheet_and_an_edit_to_their_row_is_ignored(cast
     assert DecisionChange.objects.count() == before
     names = [row[1] for row in download(teacher, cast)["Data sheet"].iter_rows(6, values_only=True)]
     assert cast.learner.full_name not in names
+
+
+def test_the_preview_names_statuses_in_words(cast, client_for):
+    teacher = client_for("teacher")
+    preview = upload(teacher, cast, edit(download(teacher, cast), "P2", "Achieved"))
+    html = preview.content.decode()
+    assert "Not started → <strong>Achieved</strong>" in html
+    assert "not_started" not in html

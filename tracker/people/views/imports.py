@@ -114,7 +114,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     counts = apply_plan(plan, request.user)
     messages.success(
         request,
-        f"Imported {pending['name']}: {counts['added']} learners added, {counts['updated']} "
+        f"Imported {pending['name']}: {counts['added']} "
+        f"learner{pluralize(counts['added'])} added, {counts['updated']} "
         f"updated, {counts['unchanged']} unchanged, {counts['groups_created']} "
         f"group{pluralize(counts['groups_created'])} created, {counts['left']} marked as left.",
     )

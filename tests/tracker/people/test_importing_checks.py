@@ -243,7 +243,7 @@ def test_moving_a_learner_needs_the_box_ticked(cast, client_for):
     response = upload(client, MOVE)
     plan = response.context["plan"]
     assert [str(move) for move in plan.moves] == ["Lara Learner (0001): 13A → 13B"]
-    assert "Move these 1 learner" in response.content.decode()
+    assert "Move this learner" in response.content.decode()
     client.post(reverse("centre:import_confirm"), {"token": import_token(client)})
     learner = Learner.objects.get(candidate_number="0001")
     assert learner.group == cast.group

@@ -187,7 +187,7 @@ NAME = (
         min_size=1,
         max_size=20,
     )
-    .map(str.strip)
+    .map(lambda name: " ".join(name.split()))  # names as the importer keeps them: single spaces
     .filter(lambda name: name and name[0] not in "-'")
 )
 

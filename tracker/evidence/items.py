@@ -1,7 +1,9 @@
 """Evidence matched to criteria and topic items, for the pages that list both."""
 
+from dataclasses import dataclass, field
+
 from tracker.evidence.services import Claim
-from tracker.models import Evidence, EvidenceLink
+from tracker.models import Evidence, EvidenceLink, Status
 
 
 def item_choices(progress) -> list[tuple[str, str]]:
@@ -36,3 +38,36 @@ def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
 def annotate_items(progress, evidence) -> None:
     for entry in progress.items:
         entry.evidence = evidence.get(entry.key, [])
+
+
+@dataclass
+class OutcomeGroup:
+    """One learning outcome of an examined unit with its topics, for the learner's page."""
+
+    number: int
+    title: str
+    entries: list = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        """Topics achieved (as their status badges say)."""
+        return sum(entry.status == Status.ACHIEVED for entry in self.entries)
+
+    @property
+    def waiting(self) -> int:
+        """Topics handed in and waiting for the teacher's marking."""
+        return sum(entry.status == Status.SUBMITTED for entry in self.entries)
+
+
+def topics_by_outcome(progress) -> list[OutcomeGroup]:
+    """Return an examined unit's topics grouped by learning outcome, in the unit's order
+    (progress_for loads topics with their outcome, so this makes no query); [] for a
+    centre-assessed unit, whose criteria are listed as they are."""
+    if not progress.unit.is_examined:
+        return []
+    groups: dict[int, OutcomeGroup] = {}
+    for entry in progress.items:
+        outcome = entry.item.learning_outcome
+        group = groups.setdefault(outcome.pk, OutcomeGroup(outcome.number, outcome.title))
+        group.entries.append(entry)
+    return list(groups.values())

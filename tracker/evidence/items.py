@@ -2,19 +2,26 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.text import Truncator
+
 from tracker.evidence.services import Claim
 from tracker.models import Evidence, EvidenceLink, Status
 
+# How much of a topic's text its upload checkbox shows: two lines on a phone.
+TOPIC_TEXT_CHARS = 60
+
 
 def item_choices(progress) -> list[tuple[str, str]]:
-    """Return the unit's criteria or topics as choices 'c:<id>' / 't:<id>'."""
-    return [
-        (
-            entry.key,
-            f"{entry.code} {getattr(entry.item, 'wording', '') or entry.item.text}",
-        )
-        for entry in progress.items
-    ]
+    """Return the unit's criteria or topics as choices 'c:<id>' / 't:<id>': a criterion with
+    its wording, a topic with the start of its text (the whole text is on the unit's page),
+    so a phone shows Unit 6's 63 topics as short lines."""
+    return [(entry.key, f"{entry.code} {_choice_words(entry.item)}") for entry in progress.items]
+
+
+def _choice_words(item) -> str:
+    if getattr(item, "wording", ""):
+        return item.wording
+    return Truncator(item.text).chars(TOPIC_TEXT_CHARS)
 
 
 def claims_from(progress, chosen: list[str], location: str) -> list[Claim]:

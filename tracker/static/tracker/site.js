@@ -139,7 +139,10 @@ document.addEventListener("change", function (event) {
 document.addEventListener("submit", function (event) {
   var inputs = event.target.querySelectorAll("input[type=file][data-max-bytes]");
   for (var i = 0; i < inputs.length; i++) {
-    if (fileTooLarge(inputs[i])) {
+    // A refused file leaves the field empty with its message: ask again rather than send.
+    var refused = !inputs[i].value && inputs[i].getAttribute("aria-invalid") === "true" &&
+      document.getElementById(inputs[i].id + "-size-message");
+    if (refused || fileTooLarge(inputs[i])) {
       event.preventDefault();
       inputs[i].focus();
       return;

@@ -390,7 +390,7 @@ def test_learner_on_a_phone_reads_what_next_the_glossary_and_unit6_by_outcome(
     main = " ".join(page.inner_text("main").split())
     assert "For Pass: P6, P7, P8, P9, P10. ● P2: waiting for your teacher" in main
     assert "Then for Merit also: M2, M3. ● M1: waiting for your teacher" in main
-    assert "Not sat yet" in main and "Mock 1: 31 out of 60 · Pass" in main
+    assert "Exam Not sat yet Latest mock Pass Mock 1: 31 out of 60." in main
     assert "Below" not in main
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -79,6 +79,8 @@ class UnitProgress:
     # a grade, else the latest graded mock); None when no mark has a grade yet.
     graded_by: ExamResult | None = None
     below_target: bool = False
+    # Assignments past their deadline with work not handed in: (title, codes), as in `flags`.
+    late_work: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def unit(self):
@@ -111,11 +113,6 @@ class UnitProgress:
     @property
     def target(self) -> str:
         return self.enrolment.target_grade
-
-    @property
-    def late_flags(self) -> list[str]:
-        """Return the flags other than "Below target": the deadlines passed with work missing."""
-        return self.flags[1:] if self.below_target else list(self.flags)
 
     @property
     def exam_sat(self) -> bool:
@@ -314,6 +311,7 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
         if expected < Grade(target):
             progress.below_target = True
             progress.flags.append(f"Below target ({Grade(target).label})")
+    progress.late_work = late
     for title, outstanding in late:
         progress.flags.append(f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)")
 

@@ -3,6 +3,7 @@ the topics by learning outcome, the glossary and the upload form's messages."""
 
 import html
 import re
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -74,6 +75,13 @@ def mock(cast, name: str, boundaries: bool = True) -> ExamSeries:
     return series
 
 
+def make_late(cast, code: str) -> None:
+    assignment = cast.assignment
+    assignment.deadline = date(2026, 9, 10)
+    assignment.save()
+    assignment.criteria.add(cast.unit30.criteria.get(code=code))
+
+
 def learner_pages(cast) -> dict[str, str]:
     return {
         "home": reverse("learner_home"),
@@ -89,14 +97,16 @@ def test_no_learner_page_uses_jargon(cast, client_for, state):
     if state == "under way":
         cast.enrolment.target_grade = "M"
         cast.enrolment.save()
-        unit6(cast).target_grade = "D"
-        unit6(cast).save()
+        exam_unit = unit6(cast)
+        exam_unit.target_grade = "D"
+        exam_unit.save()
         cast.centre.aspiration_step = 1
         cast.centre.save()
         achieve(cast, "P1")
         hand_in(cast, "P2", "M1")
         mark(cast, mock(cast, "Mock 1"), 30)
         BoundarySet.objects.filter(series__name="Mock 1").update(illustrative=True)
+        make_late(cast, "P3")
     client = client_for("learner")
     for name, url in learner_pages(cast).items():
         response = client.get(url)
@@ -138,8 +148,7 @@ def test_unit6_before_the_exam_shows_the_latest_mock_not_below_target(cast, clie
     assert "Below" not in page and "Unclassified" not in page
     mark(cast, mock(cast, "Mock 1"), 40)
     page = text(client_for("learner").get(reverse("learner_unit", args=[enrolment.pk])))
-    assert "Latest mock Mock 1: 40 out of 60 · Merit" in page
-    assert "From the mock Mock 1." in page
+    assert "Latest mock Merit Mock 1: 40 out of 60. A guide only" in page
     assert "Below" not in page and "Unclassified" not in page
 
 
@@ -148,9 +157,17 @@ def test_unit6_says_when_its_grade_comes_from_an_older_mock(cast, client_for):
     mark(cast, mock(cast, "Mock 1"), 30)
     mark(cast, mock(cast, "Mock 2", boundaries=False), 50)
     page = text(client_for("learner").get(reverse("learner_unit", args=[enrolment.pk])))
-    assert "Latest mock Mock 2: 50 out of 60 · no grade yet" in page
-    assert "Grade so far Pass From the mock Mock 1." in page
-    assert "Mock 2 is newer but has no grade boundaries yet, so this uses an older one." in page
+    assert (
+        "Latest mock Pass Mock 1: 30 out of 60. Mock 2 (50 out of 60) is newer but has no"
+        " grade boundaries yet, so this grade comes from an older mock." in page
+    )
+
+
+def test_unit6_says_when_no_mock_has_a_grade_yet(cast, client_for):
+    enrolment = unit6(cast)
+    mark(cast, mock(cast, "Mock 1", boundaries=False), 30)
+    page = text(client_for("learner").get(reverse("learner_unit", args=[enrolment.pk])))
+    assert "Latest mock Mock 1: 30 out of 60 · no grade yet" in page
 
 
 def test_unit6_after_the_exam_shows_the_exam_result(cast, client_for):
@@ -260,3 +277,23 @@ def test_a_hand_in_says_what_now_waits_for_the_teacher(cast, client_for):
     url = reverse("upload", args=[cast.enrolment.pk])
     response = client_for("learner").post(url, upload_data(cast, codes=("P2", "M1")), follow=True)
     assert "Handed in booklet.pdf. P2, M1: waiting for your teacher to mark." in text(response)
+
+
+def test_late_work_is_named_in_plain_words(cast, client_for):
+    make_late(cast, "P3")
+    client = client_for("learner")
+    for url in (reverse("learner_home"), reverse("learner_unit", args=[cast.enrolment.pk])):
+        assert '⚠ Late: P3 for "Handout" (the deadline has passed)' in text(client.get(url))
+
+
+def test_aim_higher_is_left_out_when_it_is_the_target(cast, client_for):
+    cast.centre.aspiration_step = 1
+    cast.centre.save()
+    cast.enrolment.target_grade = "D"
+    cast.enrolment.save()
+    exam_unit = unit6(cast)
+    exam_unit.target_grade = "P"
+    exam_unit.save()
+    page = text(client_for("learner").get(reverse("learner_home")))
+    assert page.count("Aim higher") == 1
+    assert "Aim higher: Merit, one step above your target" in page

@@ -151,6 +151,49 @@ def what_next(criteria: Iterable[str], achieved: Iterable[str]) -> dict[Grade, l
 
 
 @dataclass(frozen=True)
+class Step:
+    """One grade of a learner's plan: what it adds to the grade below it.
+
+    `to_do` are the codes of this grade's own band still to hand in (not started, or not yet
+    achieved); `waiting` are those handed in and waiting for the teacher's marking.
+    """
+
+    grade: Grade
+    to_do: list[str]
+    waiting: list[str]
+
+
+def plan_steps(
+    criteria: Iterable[str], achieved: Iterable[str], handed_in: Iterable[str] = ()
+) -> list[Step]:
+    """Return, for each grade above the one achieved, only what it adds to the grade below.
+
+    Grades are nested (OCR's rule, `centre_assessed_grade`): Merit needs every P and M, so
+    its step lists the missing M codes only, the missing P codes being under Pass. Codes in
+    `handed_in` (submitted, not yet marked) go to `waiting`, never to `to_do`. A step with
+    nothing missing (its band all achieved while a lower band is not) is left out.
+    Raises GradingError for an unknown or repeated code, as `what_next`.
+    """
+    codes, done = _checked(criteria, achieved)
+    waiting = set(handed_in) - done
+    current = centre_assessed_grade(codes, done)
+    steps = []
+    for grade in (Grade.P, Grade.M, Grade.D):
+        if grade <= current:
+            continue
+        missing = [code for code in _missing_for(grade, codes, done) if code[0] == grade.value]
+        if missing:
+            steps.append(
+                Step(
+                    grade=grade,
+                    to_do=[code for code in missing if code not in waiting],
+                    waiting=[code for code in missing if code in waiting],
+                )
+            )
+    return steps
+
+
+@dataclass(frozen=True)
 class Boundaries:
     """Raw-mark grade boundaries: each is the minimum mark for its grade."""
 

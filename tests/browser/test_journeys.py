@@ -16,7 +16,7 @@ def test_learner_on_a_phone_uploads_evidence_and_reads_what_next(
     learner.sign_in("lara.learner")
     learner.shot("home")
     page = learner.page
-    assert "For Pass you still need" in page.inner_text("main")
+    assert "For Pass: P2, P3" in page.inner_text("main")
     page.click("text=See every criterion")
     learner.check()
     page.click("text=Upload evidence")
@@ -31,7 +31,7 @@ def test_learner_on_a_phone_uploads_evidence_and_reads_what_next(
     page.click("text=Hand in")
     page.wait_for_load_state()
     learner.check()
-    assert "submitted for assessment" in page.inner_text("main")
+    assert "P2, M1: waiting for your teacher to mark" in page.inner_text("main")
     assert page.locator("#item-P2 .status").inner_text() == "● Submitted"
     assert page.locator("#item-M1 .status").inner_text() == "● Submitted"
     page.click("text=Upload evidence")
@@ -97,6 +97,24 @@ def test_teacher_marks_uses_the_grid_by_keyboard_and_exports(catalogue, cast, vi
     assert learner_row["Last name"] == "Learner"
     assert learner_row["Unit 30 predicted"] == "Merit"
     teacher.shot("grid")
+
+
+def submit_pdf(cast, *codes: str) -> None:
+    """The learner handed work in earlier (journey 1 does it through the UI)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tracker.evidence.services import Claim, submit_evidence
+
+    submit_evidence(
+        cast.enrolment,
+        cast.learner.user,
+        [Claim(cast.unit30.criteria.get(code=code)) for code in codes],
+        upload=SimpleUploadedFile("booklet.pdf", PDF),
+        original_name="booklet.pdf",
+        content_type="application/pdf",
+        sha256="2" * 64,
+        declared=True,
+    )
 
 
 def assess(cast, code: str, status: str, feedback: str = "") -> None:
@@ -334,11 +352,92 @@ def test_learner_sees_feedback_and_the_new_what_next(catalogue, cast, visitor):
     learner.sign_in("lara.learner")
     page = learner.page
     main = " ".join(page.inner_text("main").split())
-    assert "For Pass you still need P2." in main
+    assert "For Pass: P2." in main
     page.click("text=See every criterion")
     learner.check()
     assert "Link rights to choice with an example." in page.inner_text("#item-P2")
     assert "✗ Not yet achieved" in page.inner_text("#item-P2")
+
+
+def test_learner_on_a_phone_reads_what_next_the_glossary_and_unit6_by_outcome(
+    catalogue, cast, visitor, tmp_path
+):
+    from criteria.models import BoundarySet
+    from tracker.models import ExamMark
+
+    for code in ("P1", "P3", "P4", "P5"):
+        assess(cast, code, "achieved", f"{code} well done.")
+    submit_pdf(cast, "P2", "M1")
+    BoundarySet.objects.create(
+        series=cast.mock_series,
+        max_mark=60,
+        distinction=48,
+        merit=38,
+        pass_mark=28,
+        near_pass=22,
+        source="Set by the centre for its mock",
+    )
+    unit6 = cast.learner.enrolments.get(unit=cast.unit6)
+    unit6.target_grade = "M"
+    unit6.save()
+    ExamMark.objects.create(
+        enrolment=unit6, series=cast.mock_series, mark=31, entered_by=cast.teacher
+    )
+    learner = visitor("learner-words-phone", 390, 844)
+    learner.sign_in("lara.learner")
+    learner.shot("home")
+    page = learner.page
+    main = " ".join(page.inner_text("main").split())
+    assert "For Pass: P6, P7, P8, P9, P10. ● P2: waiting for your teacher" in main
+    assert "Then for Merit also: M2, M3. ● M1: waiting for your teacher" in main
+    assert "Exam Not sat yet Latest mock Pass Mock 1: 31 out of 60." in main
+    assert "Below" not in main
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, "the learner's home needs horizontal scrolling on a phone"
+
+    page.locator("a.whats-this[href$='#target-grade']").first.click()
+    page.wait_for_load_state()
+    learner.check()
+    assert page.inner_text("h1") == "Words we use"
+    assert page.url.endswith("#target-grade")
+    assert "The grade your school expects" in page.inner_text("#target-grade + dd")
+    learner.shot("glossary")
+
+    learner.go("/me/")
+    page.click("text=See every topic")
+    page.wait_for_load_state()
+    learner.check()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2000, f"the Unit 6 page is {height} px tall on a phone"
+    learner.shot("unit6")
+    sections = page.locator("details.outcome")
+    assert sections.count() == cast.unit6.learning_outcomes.count()
+    assert "0 of" in sections.first.locator("summary").inner_text()
+    assert not sections.first.locator("li.card").first.is_visible()
+    sections.first.locator("summary").click()
+    assert sections.first.locator("li.card").first.is_visible()
+    learner.check()
+    learner.shot("unit6-outcome-open")
+
+    # A 120 MB phone video is refused in the browser before anything is sent.
+    page.click("text=Upload evidence")
+    page.wait_for_load_state()
+    video = tmp_path / "video.mp4"
+    with video.open("wb") as handle:
+        handle.truncate(120 * 1024 * 1024)
+    sent = []
+    page.on("request", lambda request: request.method == "POST" and sent.append(request.url))
+    page.set_input_files("#id_file", str(video))
+    message = page.locator("#id_file-size-message")
+    assert "video.mp4 is 120.0 MB, larger than the 50.0 MB limit" in message.inner_text()
+    assert page.input_value("#id_file") == ""
+    page.check("#id_declaration")
+    page.click("text=Hand in")
+    assert not sent
+    learner.check()
+    learner.shot("upload-too-large")
 
 
 @pytest.mark.parametrize(("role", "width", "height"), [("phone", 390, 844), ("desktop", 1280, 900)])
@@ -446,7 +545,7 @@ def test_learner_signs_in_through_an_invitation_email(
     learner.check()
     learner.shot("home")
     assert "Your password is set" in page.inner_text("main")
-    assert "For Pass you still need" in page.inner_text("main")
+    assert "For Pass:" in page.inner_text("main")
     learner.page.goto(link)
     assert "This link no longer works" in page.inner_text("main")
 
@@ -483,7 +582,7 @@ def test_learner_signs_in_with_a_printed_code(catalogue, cast, visitor, live_ser
     page.wait_for_load_state()
     learner.check()
     assert "Your password is set" in page.inner_text("main")
-    assert "For Pass you still need" in page.inner_text("main")
+    assert "For Pass:" in page.inner_text("main")
 
 
 def _school_sign_in(person, provider, email: str) -> None:

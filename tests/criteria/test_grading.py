@@ -11,10 +11,12 @@ from criteria.grading import (
     Grade,
     GradingError,
     PointsTable,
+    Step,
     UnitResult,
     band_of,
     centre_assessed_grade,
     examined_grade,
+    plan_steps,
     qualification_grade,
     sort_codes,
     unit_points,
@@ -141,6 +143,45 @@ def test_what_next_is_empty_at_distinction():
 
 def test_what_next_orders_p2_before_p10():
     assert what_next(["P10", "P2"], [])[Grade.P] == ["P2", "P10"]
+
+
+def test_plan_steps_list_only_what_each_grade_adds_to_the_one_below():
+    criteria = ["P1", "P2", "P3", "M1", "M2", "D1"]
+    assert plan_steps(criteria, ["P1"]) == [
+        Step(Grade.P, ["P2", "P3"], []),
+        Step(Grade.M, ["M1", "M2"], []),
+        Step(Grade.D, ["D1"], []),
+    ]
+
+
+def test_plan_steps_show_handed_in_work_as_waiting_not_as_to_do():
+    criteria = ["P1", "P2", "P3", "M1", "D1"]
+    steps = plan_steps(criteria, ["P1"], handed_in=["P2", "M1"])
+    assert steps == [
+        Step(Grade.P, ["P3"], ["P2"]),
+        Step(Grade.M, [], ["M1"]),
+        Step(Grade.D, ["D1"], []),
+    ]
+
+
+def test_plan_steps_never_repeat_a_code():
+    steps = plan_steps(UNIT30, [])
+    codes = [code for step in steps for code in step.to_do + step.waiting]
+    assert sorted(codes) == sorted(UNIT30)
+
+
+def test_plan_steps_leave_out_grades_reached_and_bands_already_complete():
+    assert [step.grade for step in plan_steps(UNIT30, PASSES)] == [Grade.M, Grade.D]
+    # Every M achieved but a P missing: Merit comes with the P, so it adds nothing.
+    assert plan_steps(["P1", "M1", "D1"], ["M1"]) == [
+        Step(Grade.P, ["P1"], []),
+        Step(Grade.D, ["D1"], []),
+    ]
+    assert plan_steps(UNIT30, UNIT30) == []
+
+
+def test_plan_steps_ignore_achieved_codes_also_listed_as_handed_in():
+    assert plan_steps(["P1", "P2"], ["P1"], handed_in=["P1"]) == [Step(Grade.P, ["P2"], [])]
 
 
 # Examined units

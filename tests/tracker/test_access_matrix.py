@@ -41,6 +41,7 @@ GET_MATRIX = {
     "home": (lambda c: {}, row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "learner_home": (lambda c: {}, row(LOGIN, 200, 200, 403, 403, 403, 403)),
     "teacher_home": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 403)),
+    "glossary": (lambda c: {}, EVERYONE),
     "iv_home": (lambda c: {}, row(LOGIN, 403, 403, 403, 403, 200, 403)),
     "group": (lambda c: {"pk": c.group.pk}, row(LOGIN, 404, 404, 200, 404, 200, 200)),
     "learner": (lambda c: {"pk": c.learner.pk}, row(LOGIN, 302, 404, 200, 404, 200, 200)),

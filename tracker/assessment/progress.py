@@ -73,6 +73,14 @@ class UnitProgress:
     projected_points: int | None = None
     points_verified: bool = True
     flags: list[str] = field(default_factory=list)
+    # What each grade adds to the one below, with handed-in work apart (`grading.plan_steps`).
+    steps: list[grading.Step] = field(default_factory=list)
+    # Examined units: the result the grade shown comes from (the latest real exam result with
+    # a grade, else the latest graded mock); None when no mark has a grade yet.
+    graded_by: ExamResult | None = None
+    below_target: bool = False
+    # Assignments past their deadline with work not handed in: (title, codes), as in `flags`.
+    late_work: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def unit(self):
@@ -105,6 +113,26 @@ class UnitProgress:
     @property
     def target(self) -> str:
         return self.enrolment.target_grade
+
+    @property
+    def exam_sat(self) -> bool:
+        """Return whether a mark from a real OCR exam series has been entered."""
+        return any(r.mark.kind == ExamMark.Kind.REAL for r in self.exam_results)
+
+    @property
+    def latest_mock(self) -> "ExamResult | None":
+        """Return the most recently entered mock result, graded or not (None for none)."""
+        mocks = [r for r in self.exam_results if r.mark.kind == ExamMark.Kind.MOCK]
+        return mocks[-1] if mocks else None
+
+    @property
+    def newer_ungraded(self) -> list["ExamResult"]:
+        """Return the results entered after `graded_by` that have no boundaries yet, so the
+        grade shown comes from an older series."""
+        if not self.exam_results:
+            return []
+        start = self.exam_results.index(self.graded_by) + 1 if self.graded_by else 0
+        return [r for r in self.exam_results[start:] if r.grade is None]
 
 
 def progress_for(
@@ -210,6 +238,7 @@ def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgr
         lowest=grade,
         highest=grading.centre_assessed_grade(codes, codes),
         next_steps=grading.what_next(codes, achieved),
+        steps=grading.plan_steps(codes, achieved, pending),
     )
 
 
@@ -236,6 +265,7 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
         lowest=achieved,
         highest=achieved if real else Grade.D,
         exam_results=results,
+        graded_by=real[-1] if real else (mocks[-1] if mocks else None),
     )
 
 
@@ -279,7 +309,9 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
     if target:
         expected = Grade(progress.prediction.grade) if progress.prediction else progress.projected
         if expected < Grade(target):
+            progress.below_target = True
             progress.flags.append(f"Below target ({Grade(target).label})")
+    progress.late_work = late
     for title, outstanding in late:
         progress.flags.append(f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)")
 

@@ -64,8 +64,11 @@ class OneTimeTokenForm(CleansText, forms.Form):
 class EvidenceForm(CheckedFileMixin, OneTimeTokenForm):
     """A learner's upload: the file, what it covers, a note, and the declaration."""
 
-    file = forms.FileField(label="File")
-    items = ItemChoiceField(label="What does it cover?")
+    file = forms.FileField(label="File", error_messages={"required": "Choose the file to hand in."})
+    items = ItemChoiceField(
+        label="What does it cover?",
+        error_messages={"required": "Tick at least one thing this work covers."},
+    )
     location = forms.CharField(
         label="Page or location (optional)",
         required=False,
@@ -92,14 +95,46 @@ class EvidenceForm(CheckedFileMixin, OneTimeTokenForm):
         ].help_text = (
             f"Up to {limit}: {', '.join(allowed_extensions())}. From a phone you can take a photo."
         )
-        self.fields["file"].widget.attrs["accept"] = ",".join(f".{e}" for e in allowed_extensions())
+        # site.js refuses a larger file before it is sent (the server checks again).
+        self.fields["file"].widget.attrs.update(
+            {
+                "accept": ",".join(f".{e}" for e in allowed_extensions()),
+                "data-max-bytes": str(settings.EVIDENCE_MAX_BYTES),
+                "data-max-size": limit,
+            }
+        )
 
     def clean(self):
         cleaned = super().clean()
         if self.too_large:
+            # The file was dropped while it streamed in, so the field also reads as empty:
+            # one message for one problem, the size, not "This field is required." as well.
+            self.errors.pop("file", None)
             limit = human_size(settings.EVIDENCE_MAX_BYTES)
-            self.add_error("file", f"{self.too_large} is larger than the {limit} limit.")
+            self.add_error(
+                "file",
+                f"{self.too_large} is larger than the {limit} limit. "
+                "Make it smaller (or split it into parts), then choose it again.",
+            )
+        if self.errors:
+            # A browser never keeps a chosen file when the page comes back with a problem.
+            # (The bound field copied the help text when the fields were cleaned.)
+            self["file"].help_text = (
+                "Nothing was handed in: choose the file again. " + self.fields["file"].help_text
+            )
         return cleaned
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """Return (element id, message) for each field error, in the form's order, for the
+        error summary at the top of the page; a list of checkboxes links to its first box."""
+        links = []
+        for name, errors in self.errors.items():
+            if name not in self.fields:
+                continue
+            field = self[name]
+            anchor = field.id_for_label or f"{field.auto_id}_0"
+            links.extend((anchor, str(error)) for error in errors)
+        return links
 
 
 class StaffEvidenceForm(CheckedFileMixin, OneTimeTokenForm):

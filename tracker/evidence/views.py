@@ -19,11 +19,17 @@ from tracker.evidence.forms import (
     StaffEvidenceForm,
     WithdrawForm,
 )
-from tracker.evidence.items import annotate_items, claims_from, evidence_by_item, item_choices
+from tracker.evidence.items import (
+    annotate_items,
+    claims_from,
+    evidence_by_item,
+    item_choices,
+    topics_by_outcome,
+)
 from tracker.evidence.services import assessed_since, submit_evidence, withdraw_evidence
 from tracker.lib.forms import valid_or_400
 from tracker.lib.uploads import HashingUploadHandler, extension_of, served_type, sha256_of
-from tracker.models import Enrolment, Evidence
+from tracker.models import Enrolment, Evidence, Status
 
 
 def with_handler(view):
@@ -62,6 +68,25 @@ def _answer_handed_in(request: HttpRequest, evidence: Evidence, what: str):
     messages.info(request, f"{what}{name}. Nothing new was stored.")
 
 
+def handed_in_message(evidence: Evidence, status_before: dict[str, str]) -> str:
+    """Return what a hand-in did, by the status each covered item had before it: newly
+    handed in (now waiting for the teacher), already waiting, or already achieved (it stays
+    achieved; evidence never un-ticks or re-ticks it)."""
+    by_status: dict[str, list[str]] = {}
+    for link in evidence.links.select_related("criterion", "topic"):
+        status = status_before.get(link.item_key, Status.NOT_STARTED)
+        by_status.setdefault(status, []).append((link.criterion or link.topic).code)
+    fresh = by_status.get(Status.NOT_STARTED, []) + by_status.get(Status.NOT_YET, [])
+    parts = [f"Handed in {evidence.original_name}."]
+    if fresh:
+        parts.append(f"{', '.join(fresh)}: waiting for your teacher to mark.")
+    if waiting := by_status.get(Status.SUBMITTED):
+        parts.append(f"{', '.join(waiting)}: still waiting for your teacher, with this file added.")
+    if achieved := by_status.get(Status.ACHIEVED):
+        parts.append(f"{', '.join(achieved)}: already achieved, and stays achieved.")
+    return " ".join(parts)
+
+
 @require_safe
 @login_required
 def learner_unit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -74,7 +99,12 @@ def learner_unit(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("links__criterion", "links__topic", "decisions")
         .order_by("-uploaded_at")
     )
-    context = {"progress": progress, "enrolment": enrolment, "uploads": uploads}
+    context = {
+        "progress": progress,
+        "enrolment": enrolment,
+        "uploads": uploads,
+        "outcomes": topics_by_outcome(progress),
+    }
     return render(request, "tracker/evidence/learner_unit.html", context)
 
 
@@ -92,11 +122,15 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         replaces = access.get_evidence_for_user(request.user, replaces_pk)
         if replaces.enrolment_id != enrolment.pk:
             raise PermissionDenied
+    status_of = {entry.key: entry.status for entry in progress.items}
+    # A new version covers what the old one did, except what is already achieved: that stays
+    # achieved whatever is handed in, so it is not ticked again.
     initial = (
         {
             "items": [
-                f"{'t' if progress.unit.is_examined else 'c'}:{link.criterion_id or link.topic_id}"
+                key
                 for link in replaces.links.all()
+                if status_of.get(key := link.item_key) != Status.ACHIEVED
             ]
         }
         if replaces
@@ -141,13 +175,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         except AssessmentError as error:
             form.add_error(None, str(error))
         else:
-            codes = ", ".join(
-                link.criterion.code if link.criterion else link.topic.code
-                for link in evidence.links.select_related("criterion", "topic")
-            )
-            messages.success(
-                request, f"Uploaded {evidence.original_name} for {codes}: submitted for assessment."
-            )
+            messages.success(request, handed_in_message(evidence, status_of))
             return redirect("learner_unit", pk=enrolment.pk)
     return render(
         request,

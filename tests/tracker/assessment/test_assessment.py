@@ -67,7 +67,7 @@ def test_the_core_loop_upload_assess_and_see_the_grade(cast, client_for):
         },
     )
     page = text(learner.get(reverse("learner_home")))
-    assert "For Pass you still need P1, P2, P3, P4, P5, P6, P7, P8, P9 and P10 ." in page
+    assert "For Pass: P3, P4, P5, P6, P7, P8, P9, P10 . ● P1, P2: waiting for your teacher" in page
 
     teacher = client_for("teacher")
     queue = teacher.get(reverse("queue")).content.decode()

@@ -79,3 +79,81 @@ document.addEventListener("htmx:sendError", function (event) {
     "Not saved: the server could not be reached. The cell shows the stored decision."
   );
 });
+
+// Upload forms: a file input with data-max-bytes refuses a larger file as soon as it is
+// chosen, before anything is sent (a phone video can be hundreds of megabytes); the server
+// checks the size again. The message sits under the field and is announced.
+function sizeMessageFor(input) {
+  var id = input.id + "-size-message";
+  var note = document.getElementById(id);
+  if (!note) {
+    note = document.createElement("p");
+    note.id = id;
+    note.className = "invalid-feedback d-block size-message";
+    note.setAttribute("role", "alert");
+    input.insertAdjacentElement("afterend", note);
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", described ? described + " " + id : id);
+  }
+  return note;
+}
+
+function megabytes(bytes) {
+  return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+}
+
+function fileTooLarge(input) {
+  var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+  var file = input.files && input.files[0];
+  if (!limit || !file || file.size <= limit) {
+    return false;
+  }
+  sizeMessageFor(input).textContent =
+    file.name +
+    " is " +
+    megabytes(file.size) +
+    ", larger than the " +
+    (input.getAttribute("data-max-size") || megabytes(limit)) +
+    " limit, so it was not sent. Make it smaller (or split it into parts), then choose it again.";
+  input.classList.add("is-invalid");
+  input.setAttribute("aria-invalid", "true");
+  input.value = "";
+  return true;
+}
+
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) {
+    return;
+  }
+  if (!fileTooLarge(input)) {
+    var note = document.getElementById(input.id + "-size-message");
+    if (note) {
+      note.textContent = "";
+    }
+    input.classList.remove("is-invalid");
+    input.removeAttribute("aria-invalid");
+  }
+});
+
+document.addEventListener("submit", function (event) {
+  var inputs = event.target.querySelectorAll("input[type=file][data-max-bytes]");
+  for (var i = 0; i < inputs.length; i++) {
+    // A refused file leaves the field empty with its message: ask again rather than send.
+    var refused = !inputs[i].value && inputs[i].getAttribute("aria-invalid") === "true" &&
+      document.getElementById(inputs[i].id + "-size-message");
+    if (refused || fileTooLarge(inputs[i])) {
+      event.preventDefault();
+      inputs[i].focus();
+      return;
+    }
+  }
+});
+
+// A page that comes back with an error summary moves focus to it, so it is read first.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});

@@ -46,7 +46,9 @@ def email_settings(request: HttpRequest) -> HttpResponse:
     kinds = services.kinds_for(request.user)
     choices = services.settings_for(request.user)
     initial = {"email": [kind for kind in kinds if choices.wants_email(kind)]}
-    form = EmailChoicesForm(request.POST or None, kinds=kinds, initial=initial)
+    # Every box unticked posts nothing at all, and still means "email me nothing".
+    posted = request.POST if request.method == "POST" else None
+    form = EmailChoicesForm(posted, kinds=kinds, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             services.save_email_choices(request.user, form.cleaned_data["email"])

@@ -378,6 +378,13 @@ def test_the_settings_page_saves_choices_for_the_person_only(cast, client_for):
     assert 'value="iv_action" checked' in page.replace("\n", " ") or "checked" in page
 
 
+def test_unticking_every_box_stops_every_email(cast, client_for):
+    response = client_for("learner").post(reverse("notification_settings"), {})
+    assert response.status_code == 302
+    off = NotificationSettings.objects.get(user=cast.learner.user).emails_off
+    assert sorted(off) == sorted([Kind.DECISION, Kind.DEADLINE, Kind.EXTENSION])
+
+
 def test_a_kind_from_another_role_is_a_form_error(cast, client_for):
     response = client_for("learner").post(
         reverse("notification_settings"), {"email": [Kind.EVIDENCE]}

@@ -408,3 +408,22 @@ def test_the_navigation_badge_costs_the_same_whatever_the_number(cast, client_fo
         decide(cast, code)
     make_learner(cast.centre, cast.group, "0003", "Ann", "Another")
     assert count_queries(client, url) == few
+
+
+def test_a_digest_hour_that_is_not_an_hour_stops_start_up():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=root,
+        env={**os.environ, "NOTIFICATION_DIGEST_HOUR": "24"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "NOTIFICATION_DIGEST_HOUR=24 is not an hour (0-23)" in result.stderr

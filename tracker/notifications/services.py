@@ -56,6 +56,10 @@ Kind = Notification.Kind
 IMMEDIATE = (Kind.DECISION, Kind.EXTENSION, Kind.IV_ACTION, Kind.IV_RESPONSE, Kind.FAILED_EXPORT)
 # An event email that could not be sent is tried again by the housekeeping for this long.
 RETRY_FOR = timedelta(days=1)
+# Someone emailed less than this long ago gets further events from the housekeeping's next
+# run, gathered in one email: a teacher setting a whole grid column at once (each cell
+# saved on its own) sends a learner two emails, not one per cell.
+EMAIL_PAUSE = timedelta(minutes=10)
 # How far ahead a deadline reminder is given ("a deadline in two days").
 REMINDER_DAYS = 2
 
@@ -352,7 +356,10 @@ def send_now(ids: list[int]) -> int:
     return messages sent. Called once the action that raised them is saved; never raises."""
     try:
         people = Notification.objects.filter(pk__in=ids).values("recipient")
-        due = Notification.objects.filter(
+        just_emailed = Notification.objects.filter(
+            recipient__in=people, emailed_at__gte=timezone.now() - EMAIL_PAUSE
+        ).values("recipient")
+        due = Notification.objects.exclude(recipient__in=just_emailed).filter(
             Q(pk__in=ids) | Q(kind__in=IMMEDIATE, created_at__gte=timezone.now() - RETRY_FOR),
             recipient__in=people,
             email_due=True,

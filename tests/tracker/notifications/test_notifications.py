@@ -79,6 +79,22 @@ def test_one_transaction_of_decisions_makes_one_email(cast, django_capture_on_co
     assert message.subject == "Coursework tracker: 3 new updates"
 
 
+def test_decisions_saved_one_by_one_make_two_emails_not_one_each(
+    cast, django_capture_on_commit_callbacks
+):
+    for code in ("P1", "P2", "P3", "P4"):
+        # Each its own transaction, as bulk grid entry saves them.
+        with django_capture_on_commit_callbacks(execute=True):
+            decide(cast, code)
+    (first,) = mail.outbox
+    assert "P1" in first.subject
+    later = timezone.now() + timedelta(minutes=2)
+    assert services.send_waiting_emails(now=later) == 1
+    rest = mail.outbox[1]
+    assert rest.subject == "Coursework tracker: 3 new updates"
+    assert all(f"marked {code}" in rest.body for code in ("P2", "P3", "P4"))
+
+
 def test_an_unchanged_save_tells_nobody(cast):
     decision = decide(cast)
     record_decision(decision, cast.teacher, "achieved", "Well explained.", decision.revision)

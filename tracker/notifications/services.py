@@ -341,12 +341,13 @@ def email_notifications(user: User, notifications: list[Notification], subject: 
 
 
 def subject_for(notifications: list[Notification]) -> str:
+    """Return an email's subject: the one notification's text on one line when it is short,
+    otherwise its kind or how many there are (a header never holds a line break)."""
     if len(notifications) == 1:
-        return (
-            notifications[0].text
-            if len(notifications[0].text) <= 120
-            else (f"Coursework tracker: {notifications[0].get_kind_display()}")
-        )
+        text = " ".join(notifications[0].text.split())
+        if len(text) <= 120:
+            return text
+        return f"Coursework tracker: {notifications[0].get_kind_display()}"
     return f"Coursework tracker: {len(notifications)} new updates"
 
 

@@ -268,6 +268,11 @@ def test_actions_and_responses_go_to_the_right_people(cast):
     assert "closed the action" in of(cast.teacher, Kind.IV_ACTION)[0].text
 
 
+def test_an_action_written_on_several_lines_still_makes_a_one_line_subject(cast):
+    notification = services.notify(cast.teacher, Kind.IV_ACTION, "Link\nthe page\r\nplease")
+    assert services.subject_for([notification]) == "Link the page please"
+
+
 # Centre admins ------------------------------------------------------------------------------
 
 

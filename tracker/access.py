@@ -26,6 +26,7 @@ from tracker.models import (
     ExportJob,
     LeadAssessor,
     Learner,
+    Notification,
     Sample,
     SampleItem,
     TeachingGroup,
@@ -455,3 +456,10 @@ def get_series_for_user(user: User, pk: int) -> tuple[ExamSeries, BoundaryRights
             else "Only the centre admin or the unit's lead assessor enters this mock."
         )
     return series, rights
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """Return the person's own notifications, newest first: nobody sees anyone else's."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user)

@@ -9,6 +9,7 @@ share an address, so it only stops someone trying many accounts from one place.
 
 import math
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -201,3 +202,17 @@ class ResetForm(CleansText, PasswordResetForm):
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.email.casefold() == email.casefold())
+
+    def save(self, *args, **kwargs):
+        """Send the link with the site's address from SITE_URL, never the request's Host
+        header (a forged Host would otherwise put an attacker's site in the email)."""
+        site = urlsplit(settings.SITE_URL)
+        kwargs["domain_override"] = site.netloc
+        kwargs["use_https"] = site.scheme == "https"
+        kwargs["email_template_name"] = "registration/password_reset_email.txt"
+        kwargs["extra_email_context"] = {
+            **(kwargs.get("extra_email_context") or {}),
+            "site_url": settings.SITE_URL,
+            "site_name": "Coursework tracker",
+        }
+        return super().save(*args, **kwargs)

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.notifications.context.notifications",
             ],
         },
     },
@@ -203,6 +204,13 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tracker@localhost")
+# The local hour (TIME_ZONE) from which the housekeeping sends teachers' daily digest of work
+# handed in; it sends each teacher at most one a day.
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7, minimum=0)
+if NOTIFICATION_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_DIGEST_HOUR={NOTIFICATION_DIGEST_HOUR} is not an hour (0-23)"
+    )
 
 # HTTPS=true says the site is only ever reached over HTTPS (TLS ends at the reverse proxy,
 # which must tell gunicorn with X-Forwarded-Proto; see docs/deployment.md). It turns on the

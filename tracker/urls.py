@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tracker.evidence.urls")),
     path("", include("tracker.assessment.urls")),
     path("", include("tracker.verification.urls")),
+    path("", include("tracker.notifications.urls")),
     path("units/", include("criteria.urls")),
     path(
         "accounts/login/",

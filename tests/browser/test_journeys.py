@@ -675,3 +675,53 @@ def test_admin_marks_a_learner_as_left_then_reinstates_them(catalogue, cast, vis
     admin.go(grid)
     assert "Lara" in page.inner_text("main")
     assert exported_last_names() == ["Learner"]
+
+
+def test_a_decision_with_feedback_reaches_the_learner_in_the_app_and_by_email(
+    catalogue, cast, visitor, live_server, settings, mailoutbox
+):
+    from django.urls import reverse
+
+    settings.SITE_URL = live_server.url
+    teacher = visitor("teacher-notifies")
+    teacher.sign_in("teacher")
+    teacher.go(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk]))
+    page = teacher.page
+    row = page.locator("#item-P1")
+    row.locator("input[value=achieved]").check()
+    row.locator("textarea").fill("Clear definition in your own words.")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#item-P1 .status-achieved")
+
+    learner = visitor("learner-notified", 390, 844)
+    learner.sign_in("lara.learner")
+    page = learner.page
+    news = page.locator(".new-since")
+    assert " ".join(news.inner_text().split()).startswith("New since your last visit: 1")
+    assert "Teacher Staff marked P1 of Unit 30: achieved. Read the feedback." in news.inner_text()
+    learner.shot("home-new-since")
+    (message,) = [m for m in mailoutbox if m.to == [cast.learner.user.email]]
+    assert message.subject == "Teacher Staff marked P1 of Unit 30: achieved. Read the feedback."
+    link = live_server.url + reverse("learner_unit", args=[cast.enrolment.pk])
+    assert link in message.body
+    news.locator("a", has_text="marked P1").click()
+    page.wait_for_load_state()
+    learner.check()
+    assert "Clear definition in your own words." in page.inner_text("#item-P1")
+    learner.go(reverse("notifications"))
+    learner.shot("notifications")
+    page.click("text=Mark all as read")
+    page.wait_for_load_state()
+    learner.check()
+    assert "1 notification marked read." in page.inner_text("main")
+    learner.go(reverse("learner_home"))
+    assert "Nothing new." in page.locator(".new-since").inner_text()
+    learner.go(reverse("notification_settings"))
+    page.uncheck("text=my teacher marks my work or gives me feedback")
+    page.click("text=Save my choices")
+    page.wait_for_load_state()
+    learner.check()
+    learner.shot("email-choices")
+    assert "Your email choices are saved." in page.inner_text("main")
+    assert not page.is_checked("text=my teacher marks my work or gives me feedback")
+    assert page.is_checked("text=I am given an extension")

@@ -147,10 +147,20 @@ GET_MATRIX = {
     "first_signin": (lambda c: {}, PUBLIC),
     "sso_start": (lambda c: {}, SSO_OFF),
     "sso_callback": (lambda c: {}, SSO_OFF),
+    # Everyone has their own notifications and email choices, and sees only those.
+    "notifications": (lambda c: {}, EVERYONE),
+    "notifications_read": (lambda c: {}, GET_REFUSED),
+    "notification_settings": (lambda c: {}, EVERYONE),
 }
 
 # POST-only views: name -> (kwargs, form data, expected POST status per role)
 POST_MATRIX = {
+    "notifications_read": (lambda c: {}, lambda c: {}, row(LOGIN, 302, 302, 302, 302, 302, 302)),
+    "notification_settings": (
+        lambda c: {},
+        lambda c: {},
+        row(LOGIN, 302, 302, 302, 302, 302, 302),
+    ),
     "learner_target": (
         lambda c: {"pk": c.learner.pk, "enrolment_pk": c.learner.enrolments.first().pk},
         lambda c: {},

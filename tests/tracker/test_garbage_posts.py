@@ -98,6 +98,8 @@ FIELDS = [
     "password2",
     "new_password1",
     "new_password2",
+    # notifications
+    "up_to",
 ]
 
 QUERY = ["replaces", "group", "unit", "status", "assignment", "page", "format", "preview"]

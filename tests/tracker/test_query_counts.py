@@ -95,8 +95,8 @@ PAGES = {
     # session, user, learner, enrolments, criteria, topics, decisions, predictions, exam
     # marks, boundaries, points, assignments (late flags), their criteria, extensions,
     # centre (aspiration step), group, teachers, the learner's extensions, deadlines with
-    # their criteria
-    "learner home": (20, lambda s: (s.learner, reverse("learner_home"))),
+    # their criteria, unread notifications (count)
+    "learner home": (21, lambda s: (s.learner, reverse("learner_home"))),
     # session, user, enrolment, criteria, decisions, predictions, points, assignments, their
     # criteria, extensions, evidence links, evidence, their links, criteria, decisions,
     # navigation learner record

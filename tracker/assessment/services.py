@@ -16,6 +16,7 @@ from tracker.models import (
     Status,
     User,
 )
+from tracker.notifications import services as notifications
 
 
 class AssessmentError(Exception):
@@ -124,6 +125,7 @@ def record_decision(
             )
         else:
             current.evidence.set(Evidence.objects.current().covering(current))
+    notifications.decision_recorded(current)
     decision.refresh_from_db()
     return warnings
 

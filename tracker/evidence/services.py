@@ -24,6 +24,7 @@ from tracker.models import (
     Status,
     User,
 )
+from tracker.notifications import services as notifications
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def submit_evidence(
         if evidence is not None and evidence.file.name:
             evidence.file.storage.delete(evidence.file.name)
         raise
+    notifications.evidence_handed_in(evidence)
     return evidence
 
 

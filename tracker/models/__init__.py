@@ -13,6 +13,7 @@ from tracker.models.assessment import (
     Prediction,
     Status,
 )
+from tracker.models.notifications import Notification, NotificationSettings
 from tracker.models.people import (
     TARGET_GRADES,
     AcademicYear,
@@ -30,6 +31,8 @@ from tracker.models.verification import Action, Check, Record, Sample, SampleIte
 
 __all__ = [
     "Invitation",
+    "Notification",
+    "NotificationSettings",
     "Action",
     "Check",
     "Record",

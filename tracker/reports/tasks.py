@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from tracker.models import ExportJob
+from tracker.notifications import services as notifications
 from tracker.reports.exports import centre_scope, write_workbook
 
 
@@ -49,4 +50,5 @@ def build_centre_export(job_id: int) -> None:
         job.state, job.error = ExportJob.State.FAILED, f"{error.__class__.__name__}: {error}"
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "file", "finished_at"])
+        notifications.export_failed(job)
         raise

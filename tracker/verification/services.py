@@ -16,6 +16,7 @@ from tracker.models import (
     TeachingGroup,
     User,
 )
+from tracker.notifications import services as notifications
 from tracker.verification.sampling import propose_sample
 
 
@@ -127,13 +128,14 @@ def verify(
             decision = decisions[decision_id]
             action = outstanding.get(decision_id)
             if action is None:
-                Action.objects.create(
+                action = Action.objects.create(
                     item=item,
                     decision=decision,
                     assessor=decision.assessor,
                     what=what,
                     due_on=due_on,
                 )
+                notifications.action_raised(action)
                 raised += 1
             elif (action.what, action.due_on) != (what, due_on):
                 action.what, action.due_on = what, due_on
@@ -162,6 +164,7 @@ def respond(action: Action, assessor: User, response: str) -> None:
     action.response, action.state = response.strip(), Action.State.RESPONDED
     action.responded_at = timezone.now()
     action.save(update_fields=["response", "state", "responded_at"])
+    notifications.action_responded(action)
     record(
         action.item.sample,
         assessor,
@@ -173,6 +176,7 @@ def respond(action: Action, assessor: User, response: str) -> None:
 def close_action(action: Action, verifier: User) -> None:
     action.state, action.closed_at = Action.State.CLOSED, timezone.now()
     action.save(update_fields=["state", "closed_at"])
+    notifications.action_closed(action)
     record(
         action.item.sample, verifier, f"Action on {action.decision.item_code} closed", action.item
     )

@@ -339,12 +339,12 @@ def test_learner_pages_query_counts_do_not_grow(cast, client_for):
     unit = reverse("learner_unit", args=[cast.enrolment.pk])
     # home: session, user, learner, enrolments, criteria, topics, decisions, predictions,
     # exam marks, boundaries, points, assignments, extensions, centre, group, teachers,
-    # deadlines; unit page: session, user, enrolment, criteria, decisions, predictions,
-    # points, assignments, evidence links, evidence, their links, criteria, decisions,
-    # navigation learner record
-    assert (count_queries(client, home), count_queries(client, unit)) == (17, 14)
+    # deadlines, unread notifications (count); unit page: session, user, enrolment, criteria,
+    # decisions, predictions, points, assignments, evidence links, evidence, their links,
+    # criteria, decisions, navigation learner record with the count of unread notifications
+    assert (count_queries(client, home), count_queries(client, unit)) == (18, 14)
     add_learners(cast, 5)
-    assert (count_queries(client, home), count_queries(client, unit)) == (17, 14)
+    assert (count_queries(client, home), count_queries(client, unit)) == (18, 14)
 
 
 def test_marking_page_query_count_does_not_grow(cast, client_for):

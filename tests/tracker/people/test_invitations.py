@@ -183,6 +183,20 @@ def test_password_reset_reaches_invited_accounts_but_not_inactive_ones(fresh):
     assert not mail.outbox
 
 
+def test_password_reset_links_use_site_url_never_the_request_host(fresh, settings):
+    settings.SITE_URL = "https://tracker.school.example"
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    Client(HTTP_HOST="evil.example").post(
+        reverse("password_reset"), {"email": fresh.learner.user.email}
+    )
+    (message,) = mail.outbox
+    assert "evil.example" not in message.body
+    link = re.search(r"https://tracker\.school\.example/accounts/reset/\S+/\S+/", message.body)
+    assert link, message.body
+    path = "/" + link.group(0).split("/", 3)[3]
+    assert Client().get(path, follow=True).status_code == 200
+
+
 # Sign-in letters and codes ---------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tracker import access
 from tracker.assessment.forms import AssignmentForm, ExtensionForm
 from tracker.models import Assignment, Extension
+from tracker.notifications import services as notifications
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,7 +85,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = access.get_assignment_for_teacher(request.user, pk)
     form = ExtensionForm(request.POST, group=assignment.group)
     if form.is_valid():
-        Extension.objects.update_or_create(
+        extension, _ = Extension.objects.update_or_create(
             assignment=assignment,
             learner=form.cleaned_data["learner"],
             defaults={
@@ -93,6 +94,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
                 "granted_by": request.user,
             },
         )
+        notifications.extension_granted(extension)
         messages.success(request, f"Extension for {form.cleaned_data['learner'].full_name} saved.")
     else:
         messages.error(request, "Choose a learner and a new deadline.")

@@ -7,6 +7,7 @@ from criteria.models import Unit
 from tracker.demo.centre import DEMO_CENTRE_NUMBER
 from tracker.demo.seed import DemoSeeder
 from tracker.models import Centre
+from tracker.notifications.services import quietly
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         units = {unit.number: unit for unit in Unit.objects.filter(number__in=[6, 30])}
         if len(units) != 2:
             raise CommandError("Load the catalogue first: python manage.py load_specs")
-        with transaction.atomic():
+        with transaction.atomic(), quietly():
             counts = DemoSeeder().seed(units)
         self.stdout.write(
             f"Demo centre created: {counts['staff']} staff, 2 groups, "

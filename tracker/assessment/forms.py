@@ -270,8 +270,8 @@ class BoundarySetForm(CleansText, forms.ModelForm):
 class GridFilterForm(CleansText, forms.Form):
     """The group grid's filters, read from the query string.
 
-    Built with the group's `assignments` on the unit. A value the page would never send is
-    simply not applied (the grid shows everything for that filter).
+    Built with the group's `assignments` on the unit as (pk, title) pairs. A value the page
+    would never send is simply not applied (the grid shows everything for that filter).
     """
 
     status = forms.ChoiceField(
@@ -286,9 +286,7 @@ class GridFilterForm(CleansText, forms.Form):
 
     def __init__(self, *args, assignments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignment"].choices = [("", "all criteria")] + [
-            (assignment.pk, assignment.title) for assignment in assignments
-        ]
+        self.fields["assignment"].choices = [("", "all criteria"), *assignments]
 
 
 # The most cells one bulk save may list: a whole Unit 6 grid of a large group (63 topics ×

@@ -105,7 +105,7 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
         .order_by("learner__last_name", "learner__first_name")
     )
     rows = progress_for(enrolments, with_assessors=False)
-    assignments = list(group.assignments.filter(unit=unit).only("pk", "title"))
+    assignments = list(group.assignments.filter(unit=unit).values_list("pk", "title"))
     filters = GridFilterForm(request.GET, assignments=assignments)
     filters.is_valid()
     chosen = filters.cleaned_data.get("assignment")

@@ -652,6 +652,10 @@ def test_teacher_sets_a_whole_criterion_column_at_once_on_the_grid(catalogue, ca
     page.keyboard.press("a")
     assert "Set 4 cells to ✓ Achieved?" in page.inner_text("#bulk-dialog")
     page.click("[data-bulk-cancel]")
+    # Enter opens the learner's marking page at that criterion, to write feedback.
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/learners/**#item-P3")
+    teacher.check()
     # Unit 6: outcomes folded to their summaries, one opened.
     teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit6.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366

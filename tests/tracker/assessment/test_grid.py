@@ -250,3 +250,29 @@ def test_only_the_groups_teachers_use_bulk_entry(cast, client_for):
     assert client_for("admin").post(bulk_url(cast), data).status_code == 403
     assert client_for("other_teacher").post(bulk_url(cast), data).status_code == 404
     assert Decision.objects.get(enrolment=cast.enrolment, criterion=p1).status == (Status.SUBMITTED)
+
+
+def test_bulk_entry_and_a_single_save_on_unit6_topics(cast, client_for):
+    enrolment6 = cast.learner.enrolments.get(unit=cast.unit6)
+    topics = list(
+        TopicItem.objects.filter(learning_outcome__unit=cast.unit6, learning_outcome__number=2)
+    )[:3]
+    teacher = client_for("teacher")
+    response = teacher.post(
+        bulk_url(cast, cast.unit6),
+        {"status": "achieved", "cells": [cell_value(enrolment6, topic) for topic in topics]},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "3 cells set to ✓ Achieved." in body
+    assert '<td class="lo-sum" data-lo="2">3/' in body
+    # One cell saved from the keyboard comes back with its outcome, so folding still hides it.
+    response = teacher.post(
+        reverse("decide", args=[cast.learner.pk, enrolment6.pk]),
+        {"item": topics[0].key, "revision": "1", "status": "not_yet", "from": "grid"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert f'id="cell-{enrolment6.pk}-{topics[0].code}" class="g-not_yet o2"' in (
+        response.content.decode()
+    )

@@ -213,7 +213,9 @@ function gridSave(cell, status) {
       if (!answered || [200, 400, 403, 409].indexOf(answer.code) === -1) {
         gridSaveFailed(
           cell,
-          "Not saved (error " + answer.code + "): the cell shows the stored decision. Reload the page, then try again."
+          answer.code === 200
+            ? "Not saved: you may have been signed out. The cell shows the stored decision. Reload the page, then try again."
+            : "Not saved (error " + answer.code + "): the cell shows the stored decision. Reload the page, then try again."
         );
         return;
       }

@@ -113,11 +113,9 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
     columns = list(rows[0].items) if rows else []
     keep = list(range(len(columns)))
     if chosen:
+        through = Assignment.criteria.through.objects.filter(assignment_id=chosen)
         wanted = {
-            f"c:{pk}"
-            for pk in Assignment.criteria.through.objects.filter(assignment_id=chosen).values_list(
-                "criterion_id", flat=True
-            )
+            item_key(criterion_id=pk) for pk in through.values_list("criterion_id", flat=True)
         }
         keep = [i for i, entry in enumerate(columns) if entry.key in wanted]
     if status_filter:

@@ -78,13 +78,14 @@ def test_teacher_marks_uses_the_grid_by_keyboard_and_exports(catalogue, cast, vi
     assert "Prediction saved." in page.inner_text("main")
     page.goto(teacher.base_url + f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
     teacher.check()
-    cell = page.locator("select[id$='-P3']").first
-    cell.focus()
-    page.keyboard.press("ArrowDown")  # Chromium's select changes value with the arrow keys
+    # Keyboard only: the grid's first cell, arrows along P1 P2 M1 D1 to P3, N sets "not yet".
+    page.locator("table[data-grid] tbody td[tabindex='0']").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("n")
     page.wait_for_selector("#grid-status:has-text('Saved P3')")
-    assert Decision.objects.get(enrolment=cast.enrolment, criterion__code="P3").status in (
-        Status.ACHIEVED,
-        Status.NOT_YET,
+    assert Decision.objects.get(enrolment=cast.enrolment, criterion__code="P3").status == (
+        Status.NOT_YET
     )
     with page.expect_download() as download:
         page.click("text=Export to Excel")
@@ -136,10 +137,12 @@ def test_a_grid_save_refused_by_a_conflict_shows_the_stored_decision(catalogue, 
     cast.group.teachers.add(cast.other_teacher)
     decision = Decision.objects.get(enrolment=cast.enrolment, criterion__code="P1")
     record_decision(decision, cast.other_teacher, "achieved", "Theirs.", decision.revision)
-    cell, select = f"#cell-{cast.enrolment.pk}-P1", f"#s-{cast.enrolment.pk}-P1"
-    page.select_option(select, "not_yet")
+    cell = f"#cell-{cast.enrolment.pk}-P1"
+    first = page.locator("table[data-grid] tbody tr").first.locator("td").first
+    first.click()
+    page.keyboard.press("n")
     page.wait_for_selector(f"{cell} .cell-message")
-    assert page.input_value(select) == "achieved"
+    assert "g-achieved" in page.get_attribute(cell, "class")
     said = page.inner_text(f"{cell} .cell-message")
     assert said.startswith("Not saved: changed by Other_Teacher Staff at ")
     assert said.endswith("to ✓ Achieved. The cell now shows the stored decision.")
@@ -148,15 +151,16 @@ def test_a_grid_save_refused_by_a_conflict_shows_the_stored_decision(catalogue, 
     decision.refresh_from_db()
     assert (decision.status, decision.feedback) == (Status.ACHIEVED, "Theirs.")
     # The cell now carries the stored revision: deciding again is a deliberate change.
-    page.select_option(select, "not_yet")
+    page.keyboard.press("n")
     page.wait_for_selector("#grid-status:has-text('Saved P1')")
     decision.refresh_from_db()
     assert decision.status == Status.NOT_YET
-    # Any other failure puts the stored value back and says so in the cell.
+    assert "g-not_yet" in page.get_attribute(cell, "class")
+    # Any other failure keeps the stored value and says so in the cell.
     page.route("**/decide/", lambda route: route.fulfill(status=500, body="Server Error"))
-    page.select_option(select, "achieved")
+    page.keyboard.press("a")
     page.wait_for_selector(f"{cell} .cell-message:has-text('Not saved (error 500)')")
-    assert page.input_value(select) == "not_yet"
+    assert "g-not_yet" in page.get_attribute(cell, "class")
     teacher.check()
     decision.refresh_from_db()
     assert decision.status == Status.NOT_YET
@@ -725,3 +729,91 @@ def test_a_decision_with_feedback_reaches_the_learner_in_the_app_and_by_email(
     assert "Your email choices are saved." in page.inner_text("main")
     assert not page.is_checked("text=my teacher marks my work or gives me feedback")
     assert page.is_checked("text=I am given an extension")
+
+
+def test_teacher_sets_a_whole_criterion_column_at_once_on_the_grid(catalogue, cast, visitor):
+    """Bulk entry: select P1's column, set Achieved, confirm past the no-evidence warning,
+    and see the cell someone else changed meanwhile listed and left as it was."""
+    from criteria.models import TopicItem
+    from tests.conftest import make_learner
+    from tracker.assessment.services import decision_for, record_decision
+
+    names = ["Amelia Khan", "Oliver Bennett", "Priya Shah", "Noah Evans", "Isla Jones"]
+    names += ["Leo Turner", "Maya Patel", "Jack Wilson", "Zara Ahmed", "Ethan Brown"]
+    others = [
+        make_learner(cast.centre, cast.group, f"{10 + i:04d}", *name.split())
+        for i, name in enumerate(names)
+    ]
+    statuses = [Status.ACHIEVED, Status.NOT_YET, Status.SUBMITTED, Status.NOT_STARTED]
+    criteria = list(cast.unit30.criteria.all())
+    topics = list(TopicItem.objects.filter(learning_outcome__unit=cast.unit6))
+    for index, learner in enumerate(others):
+        for enrolment in learner.enrolments.all():
+            items = criteria if enrolment.unit_id == cast.unit30.pk else topics
+            for position, item in enumerate(items):
+                status = statuses[(index + position * 3) % 4 if position > index % 5 else 0]
+                if status == Status.NOT_STARTED or (item in criteria and item.code == "P1"):
+                    continue
+                field = "criterion" if item in criteria else "topic"
+                Decision.objects.create(
+                    enrolment=enrolment, status=status, revision=1, **{field: item}
+                )
+    teacher = visitor("teacher-grid-bulk", 1366, 900)
+    teacher.sign_in("teacher")
+    page = teacher.page
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
+    # All 14 criteria, grade and points fit at 1366 px; the page never scrolls sideways.
+    wrap = page.locator(".grid-wrap")
+    widths = wrap.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    teacher.shot("grid-unit30")
+    # Another teacher of the group decides Oliver's P1 while the page is open.
+    cast.group.teachers.add(cast.other_teacher)
+    oliver = others[1].enrolments.get(unit=cast.unit30)
+    p1 = cast.unit30.criteria.get(code="P1")
+    theirs = decision_for(oliver, p1)
+    record_decision(theirs, cast.other_teacher, Status.NOT_YET, "Theirs.", theirs.revision)
+    page.click("thead button.g-col:text-is('P1')")
+    assert page.inner_text("#bulk-count") == "11 cells selected."
+    page.click("button[data-bulk=achieved]")
+    dialog = page.locator("#bulk-dialog")
+    assert dialog.is_visible()
+    assert "Set 11 cells to ✓ Achieved?" in dialog.inner_text()
+    warning = page.inner_text("#bulk-warning")
+    assert "10 cells have no evidence handed in" in warning and "Khan, Amelia P1" in warning
+    teacher.check()
+    teacher.shot("grid-bulk-confirm")
+    page.click("#bulk-confirm")
+    page.wait_for_selector("#bulk-result")
+    result = page.inner_text("#bulk-result")
+    assert "10 cells set to ✓ Achieved; 1 cell not changed (listed below)." in result
+    assert "Oliver Bennett P1: Changed by Other_Teacher Staff at " in result
+    teacher.check()
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.feedback) == (Status.NOT_YET, "Theirs.")
+    assert Decision.objects.filter(criterion=p1, status=Status.ACHIEVED).count() == 10
+    # Shift+arrows select a block; A asks once for the block.
+    page.locator("table[data-grid] tbody tr").first.locator("td").nth(3).click()
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowRight")
+    assert page.inner_text("#bulk-count") == "4 cells selected."
+    page.keyboard.press("a")
+    assert "Set 4 cells to ✓ Achieved?" in page.inner_text("#bulk-dialog")
+    page.click("[data-bulk-cancel]")
+    # Enter opens the learner's marking page at that criterion, to write feedback.
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/learners/**#item-P3")
+    teacher.check()
+    # Unit 6: outcomes folded to their summaries, one opened.
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit6.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.click("button[data-fold='1']")
+    assert page.get_attribute("button[data-fold='1']", "aria-expanded") == "true"
+    teacher.check()
+    teacher.shot("grid-unit6")
+    phone = visitor("teacher-grid-phone", 390, 844)
+    phone.sign_in("teacher")
+    phone.go(f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.shot("grid-unit30")

@@ -88,6 +88,7 @@ GET_MATRIX = {
         row(LOGIN, 404, 404, 200, 404, 200, 200),
     ),
     "exam_marks": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk}, GET_REFUSED),
+    "grid_bulk": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     # Grade boundaries: the centre admin (of this one-centre instance, so shared OCR series
     # too) or the unit's lead assessor; the superuser's path is in test_boundaries.py.
     "boundaries": (lambda c: {}, ADMIN_ONLY),
@@ -285,6 +286,15 @@ POST_MATRIX = {
         lambda c: {
             "new_mock": "Mock 1",
             f"mark-{c.learner.enrolments.get(unit=c.unit6).pk}": "40",
+        },
+        row(LOGIN, 404, 404, 302, 404, 403, 403),
+    ),
+    # Bulk entry on the grid: the group's teachers; IV and admin see the grid read-only.
+    "grid_bulk": (
+        lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
+        lambda c: {
+            "status": "achieved",
+            "cells": [f"{c.enrolment.pk}:c:{c.unit30.criteria.get(code='P2').pk}:0"],
         },
         row(LOGIN, 404, 404, 302, 404, 403, 403),
     ),

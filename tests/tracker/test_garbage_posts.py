@@ -51,6 +51,7 @@ FIELDS = [
     "file",
     "confirm",
     "conflict-x",
+    "cells",
     # grade boundaries
     "name",
     "max_mark",
@@ -102,7 +103,17 @@ FIELDS = [
     "up_to",
 ]
 
-QUERY = ["replaces", "group", "unit", "status", "assignment", "page", "format", "preview"]
+QUERY = [
+    "replaces",
+    "group",
+    "unit",
+    "status",
+    "assignment",
+    "below_target",
+    "page",
+    "format",
+    "preview",
+]
 
 # Kwargs for a route the access matrix does not know yet, by the name of the URL argument.
 FALLBACK = {

@@ -114,8 +114,8 @@ PAGES = {
     "marking queue": (6, lambda s: (s.teacher, reverse("queue"))),
     # session, user, staff membership, group, unit, enrolments, criteria, decisions,
     # predictions, points, assignments (late flags), their criteria, extensions, the
-    # group's assignments for the filter, their criteria, "teaches the group", navigation
-    # learner record
+    # group's assignments for the filter, "teaches the group", evidence handed in per cell
+    # (bulk entry's warning), navigation learner record
     "group grid": (
         17,
         lambda s: (s.teacher, reverse("grid", args=[s.group.pk, s.enrolment.unit_id])),

@@ -102,11 +102,20 @@ def test_the_marking_page_uses_the_status_and_grade_definitions(decided, client_
 def test_the_grid_uses_the_status_and_grade_definitions(decided, client_for):
     page = client_for("teacher").get(reverse("grid", args=[decided.group.pk, decided.unit30.pk]))
     html = page.content.decode()
+    # The status filter names every status; the legend gives each one's symbol and words.
     options = set(re.findall(r"<option[^>]*>([^<]+)</option>", html))
-    assert {Status.ACHIEVED.badge, Status.NOT_YET.badge} <= options
-    assert {Status.SUBMITTED.badge, Status.NOT_STARTED.badge} <= options
-    symbols = tuple(s.short for s in Status)
-    assert {o for o in options if o.startswith(symbols)} <= {s.badge for s in Status}
+    assert {s.label for s in Status} <= options
+    for status in Status:
+        assert (
+            f'<span class="lg g-{status.value}" aria-hidden="true">{status.short}</span> '
+            + (status.label)
+            in html
+        )
+    # Each cell: the symbol, then the words for screen readers, from the one definition.
+    cells = set(
+        re.findall(r'<td class="g-(\w+)[^"]*"[^>]*>(.)<span class="vh"> ([^<]+)</span>', html)
+    )
+    assert cells and cells <= {(s.value, s.short, s.label) for s in Status}
     assert f'<span class="badge {Grade.U.css_class}">Unclassified</span>' in html
     for retired in RETIRED:
         assert retired not in html

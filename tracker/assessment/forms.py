@@ -265,3 +265,76 @@ class BoundarySetForm(CleansText, forms.ModelForm):
             del self.fields["near_pass"]
         if self.instance.pk is None and unit.exam_max_mark:
             self.initial.setdefault("max_mark", unit.exam_max_mark)
+
+
+class GridFilterForm(CleansText, forms.Form):
+    """The group grid's filters, read from the query string.
+
+    Built with the group's `assignments` on the unit as (pk, title) pairs. A value the page
+    would never send is simply not applied (the grid shows everything for that filter).
+    """
+
+    status = forms.ChoiceField(
+        label="Show learners with",
+        required=False,
+        choices=[("", "any status"), *Status.choices],
+    )
+    assignment = forms.TypedChoiceField(
+        label="Assignment", required=False, coerce=int, empty_value=None, choices=[]
+    )
+    below_target = forms.BooleanField(label="Only learners below target", required=False)
+
+    def __init__(self, *args, assignments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].choices = [("", "all criteria"), *assignments]
+
+
+# The most cells one bulk save may list: a whole Unit 6 grid of a large group (63 topics ×
+# 40 learners is 2,520).
+BULK_MAX_CELLS = 3000
+
+
+class GridCellsField(forms.Field):
+    """Cells of the grid as "<learner-unit id>:<item key>:<revision>" ("12:c:34:0").
+
+    Returns a list of (learner-unit id, item key, revision) with each cell once; the ids are
+    looked up through the group afterwards, so an id here proves nothing.
+    """
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": "The cells sent are not cells of the grid: reload the page and select again.",
+        "required": "Select at least one cell first.",
+        "too_many": f"Select at most {BULK_MAX_CELLS} cells at once.",
+    }
+
+    def to_python(self, value) -> list[tuple[int, str, int]]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if len(value) > BULK_MAX_CELLS:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+        cells, seen = [], set()
+        for text in value:
+            parts = str(text).split(":")
+            numbers = [parts[0], *parts[2:]] if len(parts) == 4 else []
+            if not numbers or parts[1] not in ("c", "t"):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            if not all(n.isascii() and n.isdigit() and len(n) <= 18 for n in numbers):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            cell = (int(parts[0]), f"{parts[1]}:{int(parts[2])}", int(parts[3]))
+            if cell[:2] not in seen:
+                seen.add(cell[:2])
+                cells.append(cell)
+        return cells
+
+
+class BulkDecisionForm(CleansText, forms.Form):
+    """One status for many cells of the grid, each with the revision the page showed."""
+
+    status = forms.ChoiceField(
+        label="Set to",
+        choices=[(status, status.label) for status in (Status.ACHIEVED, Status.NOT_YET)],
+    )
+    cells = GridCellsField()

@@ -15,6 +15,7 @@ urlpatterns = [
         name="authorise",
     ),
     path("groups/<int:pk>/units/<int:unit_pk>/", grid.grid, name="grid"),
+    path("groups/<int:pk>/units/<int:unit_pk>/bulk/", grid.bulk, name="grid_bulk"),
     path("groups/<int:pk>/units/<int:unit_pk>/marks/", grid.exam_mark, name="exam_marks"),
     path(
         "groups/<int:pk>/units/<int:unit_pk>/assignments/",

@@ -1,19 +1,28 @@
 """The group grid: every learner's decisions on a unit, edited in place, and exam marks."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
-from criteria.models import ExamSeries, Unit
+from criteria.models import ExamSeries, Unit, item_key
 from tracker import access
 from tracker.assessment.boundaries import SeriesError, add_series
-from tracker.assessment.forms import ExamMarkForm
+from tracker.assessment.bulk import record_bulk_decisions
+from tracker.assessment.forms import BulkDecisionForm, ExamMarkForm, GridFilterForm
 from tracker.assessment.progress import progress_for
+from tracker.lib.forms import form_errors
 from tracker.models import (
+    Assignment,
     Enrolment,
+    Evidence,
+    EvidenceLink,
     ExamMark,
     Status,
 )
@@ -27,8 +36,64 @@ def grid(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     return render(request, "tracker/assessment/grid.html", _grid_context(request, group, unit))
 
 
+# A cell's markup after its class and revision: the status as a symbol (colour comes from
+# the class) and in words for screen readers. Built once; the page writes hundreds of cells.
+_CELL_TAIL = {
+    status.value: f'>{status.short}<span class="vh"> {status.label}</span></td>'
+    for status in Status
+}
+
+# Stand-ins for ids in URL templates, replaced in the browser ({l} learner, {e} learner-unit).
+_LEARNER, _ENROLMENT = 987654321, 876543219
+
+
+def _url_template(name: str) -> str:
+    """Return a learner-unit route with {l} and {e} in place of its ids, reversed once."""
+    url = reverse(name, args=[_LEARNER, _ENROLMENT])
+    return url.replace(str(_LEARNER), "{l}").replace(str(_ENROLMENT), "{e}")
+
+
+@dataclass
+class OutcomeColumns:
+    """A learning outcome of an examined unit and the grid columns of its topics."""
+
+    number: int
+    title: str
+    columns: list[int]
+
+    @property
+    def size(self) -> int:
+        return len(self.columns)
+
+
+def _cell(entry, extra: str = "") -> str:
+    """Return one cell's HTML: `g-<status>` colours it, `data-v` is the decision's revision
+    (absent for 0), `extra` adds classes (" o2" its outcome, " e" evidence handed in)."""
+    revision = entry.decision.revision if entry.decision else 0
+    version = f' data-v="{revision}"' if revision else ""
+    return f'<td class="g-{entry.status}{extra}"{version}{_CELL_TAIL[entry.status]}'
+
+
+def _evidence_keys(enrolment_ids: list[int]) -> set[tuple[int, str]]:
+    """Return (learner-unit id, item key) for every cell with current evidence claimed on it,
+    in one query: bulk entry warns before marking achieved a cell with nothing handed in."""
+    links = EvidenceLink.objects.filter(
+        evidence__enrolment_id__in=enrolment_ids, evidence__in=Evidence.objects.current()
+    ).values_list("evidence__enrolment_id", "criterion_id", "topic_id")
+    return {
+        (enrolment_id, item_key(criterion_id=criterion_id, topic_id=topic_id))
+        for enrolment_id, criterion_id, topic_id in links
+    }
+
+
 def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | None = None) -> dict:
     """The grid page's rows and columns, filtered as asked, with the exam marks form.
+
+    Filters come from the query string through GridFilterForm: learners with a cell in a
+    status, an assignment's criteria only, learners below target (the "Below target" flag of
+    `progress_for`: the prediction, or else the projected grade, is under the target).
+    Each row carries its cells as ready-made HTML (`cells`), with the learning outcomes'
+    summaries between them on an examined unit.
 
     `exam_form` is a bound form refused on save, shown again with every typed mark and what
     is wrong beside each wrong one; otherwise the form starts empty.
@@ -40,24 +105,55 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
         .order_by("learner__last_name", "learner__first_name")
     )
     rows = progress_for(enrolments, with_assessors=False)
-    status_filter = request.GET.get("status", "")
-    assignment_filter = request.GET.get("assignment", "")
-    assignments = list(group.assignments.filter(unit=unit).prefetch_related("criteria"))
-    columns = rows[0].items if rows else []
-    if assignment_filter.isdigit():
-        chosen = next((a for a in assignments if a.pk == int(assignment_filter)), None)
-        if chosen:
-            wanted = {c.pk for c in chosen.criteria.all()}
-            keep = [i for i, entry in enumerate(columns) if entry.item.pk in wanted]
-            columns = [columns[i] for i in keep]
-            for row in rows:
-                row.visible = [row.items[i] for i in keep]
-    for row in rows:
-        if not hasattr(row, "visible"):
-            row.visible = row.items
-    if status_filter in Status.values:
-        rows = [row for row in rows if any(entry.status == status_filter for entry in row.visible)]
+    assignments = list(group.assignments.filter(unit=unit).values_list("pk", "title"))
+    filters = GridFilterForm(request.GET, assignments=assignments)
+    filters.is_valid()
+    chosen = filters.cleaned_data.get("assignment")
+    status_filter = filters.cleaned_data.get("status", "")
+    columns = list(rows[0].items) if rows else []
+    keep = list(range(len(columns)))
+    if chosen:
+        through = Assignment.criteria.through.objects.filter(assignment_id=chosen)
+        wanted = {
+            item_key(criterion_id=pk) for pk in through.values_list("criterion_id", flat=True)
+        }
+        keep = [i for i, entry in enumerate(columns) if entry.key in wanted]
+    if status_filter:
+        rows = [row for row in rows if any(row.items[i].status == status_filter for i in keep)]
+    if filters.cleaned_data.get("below_target"):
+        # The one rule for "below target" is progress_for's flag.
+        rows = [row for row in rows if any(f.startswith("Below target") for f in row.flags)]
     can_assess = access.teaches(request.user, group)
+    outcomes: list[OutcomeColumns] = []
+    if unit.is_examined:
+        for i in keep:
+            outcome = columns[i].item.learning_outcome
+            if not outcomes or outcomes[-1].number != outcome.number:
+                outcomes.append(OutcomeColumns(outcome.number, outcome.title, []))
+            outcomes[-1].columns.append(i)
+    evidence = _evidence_keys([row.enrolment.pk for row in rows]) if can_assess else set()
+    mark_url = _url_template("mark")
+    for row in rows:
+        enrolment = row.enrolment
+        row.url = mark_url.replace("{l}", str(enrolment.learner_id)).replace(
+            "{e}", str(enrolment.pk)
+        )
+        parts = []
+        if outcomes:
+            for outcome in outcomes:
+                secure = sum(row.items[i].status == Status.ACHIEVED for i in outcome.columns)
+                parts.append(
+                    f'<td class="lo-sum" data-lo="{outcome.number}">{secure}/{outcome.size}</td>'
+                )
+                for i in outcome.columns:
+                    entry = row.items[i]
+                    has = " e" if (enrolment.pk, entry.key) in evidence else ""
+                    parts.append(_cell(entry, f" o{outcome.number}{has}"))
+        else:
+            for i in keep:
+                entry = row.items[i]
+                parts.append(_cell(entry, " e" if (enrolment.pk, entry.key) in evidence else ""))
+        row.cells = mark_safe("".join(parts))  # noqa: S308 - fixed markup and numbers only
     if unit.is_examined and can_assess:
         if exam_form is None:
             exam_form = ExamMarkForm(
@@ -68,21 +164,67 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
         fields = exam_form.mark_fields()
         for row in rows:
             row.mark_field = fields.get(row.enrolment.pk)
+    shown = [columns[i] for i in keep]
     return {
         "group": group,
         "unit": unit,
         "rows": rows,
-        "columns": columns,
-        "statuses": Status.choices,
-        "status_filter": status_filter,
-        "assignments": assignments,
-        "assignment_filter": assignment_filter,
+        "columns": shown,
+        "outcomes": [(outcome, [columns[i] for i in outcome.columns]) for outcome in outcomes],
+        "width": len(shown) + len(outcomes) + 3,
+        "filters": filters,
+        "filtered": bool(status_filter or chosen or filters.cleaned_data.get("below_target")),
+        "statuses": [Status(value) for value in Status.values],
         "can_assess": can_assess,
+        "decide_url": _url_template("decide"),
+        "mark_url": mark_url,
+        "query": request.GET.urlencode(),
         "exam_form": exam_form,
         "boundaries_rights": access.boundary_rights(request.user, unit)
         if unit.is_examined
         else None,
     }
+
+
+@require_POST
+@login_required
+def bulk(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Set many cells of the grid to one status at once (the group's teachers only).
+
+    Posts BulkDecisionForm: `status` and `cells` ("<learner-unit id>:<item key>:<revision>"
+    each). Every cell goes through the decision service on its own (bulk.py): cells that
+    conflict or are refused stay unchanged and are listed with why; the rest apply. An htmx
+    request (the page's script) gets the grid back with the result above it; otherwise the
+    result is a message on the grid page, with the filters of the query string kept.
+    """
+    group, unit = access.get_group_unit_for_user(request.user, pk, unit_pk, need="teach")
+    form = BulkDecisionForm(request.POST)
+    error = result = None
+    if form.is_valid():
+        result = record_bulk_decisions(
+            group, unit, request.user, form.cleaned_data["status"], form.cleaned_data["cells"]
+        )
+    else:
+        error = "Nothing was changed: " + form_errors(form)
+    if request.headers.get("HX-Request"):
+        context = _grid_context(request, group, unit)
+        context |= {"bulk": result, "bulk_error": error}
+        return render(
+            request,
+            "tracker/assessment/_grid_region.html",
+            context,
+            status=400 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, result.summary)
+        for cell in result.refused:
+            messages.warning(request, f"Not changed: {cell.learner} {cell.code}: {cell.reason}")
+        for warning in result.warnings:
+            messages.warning(request, warning)
+    query = request.GET.urlencode()
+    return redirect(reverse("grid", args=[group.pk, unit.pk]) + (f"?{query}" if query else ""))
 
 
 def _series_choices(group, unit):

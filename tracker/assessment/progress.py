@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.utils import timezone
 
 from criteria import grading
@@ -154,7 +155,7 @@ def progress_for(
         for mark in (
             ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
             .select_related("series")
-            .order_by("entered_at", "pk")
+            .order_by("pk")
         ):
             marks[mark.enrolment_id].append(mark)
         # Only the boundaries of series these marks were entered against: a mark can only
@@ -224,9 +225,11 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
             else None
         )
         results.append(ExamResult(mark, series, grade))
+    results.sort(key=lambda result: series_order(result.mark.series))
     real = [r for r in results if r.mark.kind == ExamMark.Kind.REAL and r.grade is not None]
     mocks = [r for r in results if r.grade is not None]
-    achieved = real[-1].grade if real else Grade.U
+    counting = counting_result(real)
+    achieved = counting.grade if counting else Grade.U
     projected = achieved if real else (mocks[-1].grade if mocks else Grade.U)
     return UnitProgress(
         enrolment=enrolment,
@@ -237,6 +240,31 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
         highest=achieved if real else Grade.D,
         exam_results=results,
     )
+
+
+def series_order(series) -> tuple:
+    """Sort key for exam series, earliest sitting first: by the series' date (`sat_on`), a
+    series without one before every dated series, then by id. Never by when a mark was saved:
+    re-saving an old series' mark must not make it the latest."""
+    return (series.sat_on is not None, series.sat_on or date.min, series.pk)
+
+
+def counting_result(real: list[ExamResult]) -> ExamResult | None:
+    """Return the real (OCR) exam result that counts for the unit, from results in sitting
+    order, or None.
+
+    `settings.EXAM_RESULT_RULE`: "best" (default) counts the highest grade, the higher mark
+    among equal grades, the later sitting among equal marks; "latest_series" counts the most
+    recently sat series. Source: no OCR rule for Cambridge Technicals resits was found, so
+    "best" is an unverified default (points notes, "Examined unit resits").
+    """
+    if not real:
+        return None
+    if settings.EXAM_RESULT_RULE == "latest_series":
+        return real[-1]
+    return max(enumerate(real), key=lambda pair: (pair[1].grade.rank, pair[1].mark.mark, pair[0]))[
+        1
+    ]
 
 
 def _points_tables(points_values: dict) -> dict[int, grading.PointsTable]:

@@ -4,6 +4,8 @@ Pages and exports call `progress_for(enrolments)`; nothing re-derives a grade el
 The number of queries is fixed, whatever the number of enrolments.
 """
 
+import calendar
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -242,11 +244,28 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
     )
 
 
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTH_YEAR = re.compile(r"\b([A-Za-z]+)\s+(\d{4})\b")
+
+
+def series_date(series) -> date | None:
+    """Return when a series was sat: its `sat_on`, else the first of the month its name gives
+    ("January 2026", "Mock June 2026"), else None."""
+    if series.sat_on:
+        return series.sat_on
+    for word, year in MONTH_YEAR.findall(series.name):
+        month = MONTHS.get(word.lower())
+        if month:
+            return date(int(year), month, 1)
+    return None
+
+
 def series_order(series) -> tuple:
-    """Sort key for exam series, earliest sitting first: by the series' date (`sat_on`), a
-    series without one before every dated series, then by id. Never by when a mark was saved:
-    re-saving an old series' mark must not make it the latest."""
-    return (series.sat_on is not None, series.sat_on or date.min, series.pk)
+    """Sort key for exam series, earliest sitting first: by `series_date`, a series without
+    a date before every dated series, then by id. Never by when a mark was saved: re-saving
+    an old series' mark must not make it the latest."""
+    when = series_date(series)
+    return (when is not None, when or date.min, series.pk)
 
 
 def counting_result(real: list[ExamResult]) -> ExamResult | None:
@@ -255,8 +274,10 @@ def counting_result(real: list[ExamResult]) -> ExamResult | None:
 
     `settings.EXAM_RESULT_RULE`: "best" (default) counts the highest grade, the higher mark
     among equal grades, the later sitting among equal marks; "latest_series" counts the most
-    recently sat series. Source: no OCR rule for Cambridge Technicals resits was found, so
-    "best" is an unverified default (points notes, "Examined unit resits").
+    recently sat series. Source: OCR's Cambridge Technicals entry rules allow two further
+    attempts at a Level 3 examined unit without saying which result counts (OCR takes the
+    best for Cambridge Nationals), so "best" is an unverified default (points notes,
+    "Examined unit resits").
     """
     if not real:
         return None

@@ -73,6 +73,16 @@ def test_re_saving_an_older_series_mark_does_not_make_it_latest(resit, settings)
     assert [result.mark.series.name for result in results] == ["January 2026", "June 2026"]
 
 
+def test_a_series_without_a_date_is_dated_by_its_name(cast, settings):
+    settings.EXAM_RESULT_RULE = "latest_series"
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    for name, mark in (("June 2026", 30), ("January 2026", 50)):
+        ExamMark.objects.create(
+            enrolment=enrolment, series=series(cast, name, None), mark=mark, entered_by=cast.teacher
+        )
+    assert achieved(enrolment) is Grade.P
+
+
 def test_the_setting_refuses_unknown_rules(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 

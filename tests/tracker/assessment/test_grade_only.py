@@ -172,3 +172,32 @@ def test_the_learners_qualification_figures_show_on_the_page(cast, client_for):
     assert "Achieved so far (finished units)" in text and "18 points" in text
     assert "Unverified figures" in text
     assert "Unit 30 belongs to the Cambridge Technicals (2012 suite, QCF)" in text
+
+
+def test_the_page_queries_do_not_grow_with_the_units_entered(
+    cast, client_for, django_assert_num_queries
+):
+    register(cast.learner)
+    client = client_for("teacher")
+    url = reverse("learner_units", args=[cast.learner.pk])
+    GradeOnlyResult.objects.create(
+        learner=cast.learner,
+        qualification_unit=unit("05833", 1),
+        achieved="M",
+        updated_by=cast.teacher,
+    )
+    client.get(url)  # warm the session
+    with django_assert_num_queries(PAGE_QUERIES):
+        client.get(url)
+    for number in (2, 3, 5, 7, 8):
+        GradeOnlyResult.objects.create(
+            learner=cast.learner,
+            qualification_unit=unit("05833", number),
+            predicted="D",
+            updated_by=cast.other_teacher,
+        )
+    with django_assert_num_queries(PAGE_QUERIES):
+        client.get(url)
+
+
+PAGE_QUERIES = 26

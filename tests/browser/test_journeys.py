@@ -240,7 +240,7 @@ def test_iv_disagrees_assessor_responds_iv_signs_off(catalogue, cast, visitor):
     page.click("button:has-text('Propose a sample of 13A unit 30')")
     page.wait_for_load_state()
     iv.check()
-    assert "only Unclassified of Teacher Staff" in page.inner_text("main")
+    assert "checks Teacher Staff's marking at Unclassified" in page.inner_text("main")
     page.click("a:has-text('Verify Lara Learner')")
     page.wait_for_load_state()
     iv.check()

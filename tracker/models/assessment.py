@@ -388,6 +388,9 @@ class ExportJob(models.Model):
 
     centre = models.ForeignKey("tracker.Centre", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, blank=True)
+    include_leavers = models.BooleanField(
+        default=False, help_text="Learners who have left are in it, with a 'Left on' column"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )

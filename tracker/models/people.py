@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from criteria.models import Unit
 
@@ -201,6 +202,9 @@ class Learner(models.Model):
         "left on", null=True, blank=True, help_text="The day the learner left the centre."
     )
     leaving_reason = models.CharField(max_length=200, blank=True)
+    joined_at = models.DateTimeField(
+        "joined", default=timezone.now, help_text="When the learner was added to the centre."
+    )
 
     objects = LearnerQuerySet.as_manager()
 

@@ -226,6 +226,12 @@ class SeriesForm(CleansText, forms.Form):
         return name
 
 
+class DeleteSeriesForm(CleansText, forms.Form):
+    """Confirm deleting a series (the button posts `confirm=yes`)."""
+
+    confirm = forms.ChoiceField(choices=[("yes", "Yes")], widget=forms.HiddenInput)
+
+
 class BoundarySetForm(CleansText, forms.ModelForm):
     """A series' boundaries: the lowest raw mark for each grade, the paper's maximum and
     where the figures come from. Checked by `BoundarySet.clean` against the grading rules

@@ -129,3 +129,48 @@ def test_unit6_boundaries_fit_a_phone(catalogue, cast, visitor):
     )
     assert label == '"Source: "'
     assert "June 2026" in section.inner_text()
+
+
+def test_a_teacher_sees_late_work_on_the_queue_and_the_marking_page(catalogue, cast, visitor):
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from tests.conftest import PDF
+    from tracker.models import Assignment
+
+    deadline = timezone.localdate() - timedelta(days=3)
+    assignment = Assignment.objects.create(
+        group=cast.group,
+        unit=cast.unit30,
+        title="Rights and choice",
+        issued_on=deadline - timedelta(weeks=3),
+        deadline=deadline,
+        created_by=cast.teacher,
+    )
+    assignment.criteria.set(cast.unit30.criteria.filter(code="P2"))
+    submit_evidence(
+        cast.enrolment,
+        cast.learner.user,
+        [Claim(cast.unit30.criteria.get(code="P2"), "pages 2-4")],
+        upload=SimpleUploadedFile("rights.pdf", PDF),
+        original_name="rights.pdf",
+        declared=True,
+    )
+    teacher = visitor("teacher-late", 390, 844)
+    teacher.sign_in("teacher")
+    teacher.go("/marking/")
+    page = teacher.page
+    page.check("#late-only")
+    page.click("button:has-text('Show')")
+    page.wait_for_load_state()
+    teacher.check()
+    words = f"Handed in 3 days late (deadline {deadline.day} {deadline:%B})"
+    assert words in page.inner_text("main")
+    teacher.shot("queue")
+    page.click("a:has-text('Assess Lara Learner')")
+    page.wait_for_load_state()
+    teacher.check()
+    assert words in page.locator("#item-P2").inner_text()
+    page.locator("#item-P2").screenshot(path=str(SHOTS / "teacher-late-marking-P2.png"))

@@ -134,7 +134,7 @@ def test_late_work_shows_on_the_queue_with_a_late_only_filter_and_on_the_marking
     teacher = client_for("teacher")
     words = f"Handed in 3 days late (deadline {deadline:%-d %B})"
     queue = teacher.get(reverse("queue")).content.decode()
-    assert "⏰ late" in queue and words in queue
+    assert '<span class="badge text-bg-warning">late</span>' in queue and words in queue
     assert "Lara Learner" in teacher.get(reverse("queue") + "?late=1").content.decode()
     marking = teacher.get(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk]))
     assert words in marking.content.decode()

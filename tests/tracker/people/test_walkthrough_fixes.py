@@ -96,3 +96,19 @@ def test_the_group_page_offers_its_export(cast, client_for):
     export = reverse("export_grades")
     assert f'href="{export}?group={cast.group.pk}"' in page
     assert f"{export}?group={cast.group.pk}&amp;unit={cast.unit30.pk}" in page
+
+
+def test_the_centre_letters_page_costs_the_same_queries_as_the_centre_grows(
+    cast, client_for, django_assert_num_queries
+):
+    admin = client_for("admin")
+    url = reverse("centre:letters")
+    admin.get(url)  # the session is read once before counting
+    # session, user, staff membership, centre, the learners who may get a letter (with
+    # account and group), the navigation's learner record
+    with django_assert_num_queries(6):
+        assert admin.get(url).status_code == 200
+    for n in range(5):
+        make_learner(cast.centre, cast.group, f"{200 + n:04d}", "Extra", f"L{n}")
+    with django_assert_num_queries(6):
+        assert admin.get(url).status_code == 200

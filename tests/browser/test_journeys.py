@@ -1,5 +1,7 @@
 """Every role's main journey, clicked and typed as a person would, in Chromium."""
 
+import re
+
 import pytest
 from openpyxl import load_workbook
 
@@ -262,7 +264,7 @@ def test_iv_disagrees_assessor_responds_iv_signs_off(catalogue, cast, visitor):
     page.click("button:has-text('Propose a sample of 13A unit 30')")
     page.wait_for_load_state()
     iv.check()
-    assert "only Unclassified of Teacher Staff" in page.inner_text("main")
+    assert "checks Teacher Staff's marking at Unclassified" in page.inner_text("main")
     page.click("a:has-text('Verify Lara Learner')")
     page.wait_for_load_state()
     iv.check()
@@ -346,6 +348,8 @@ def test_admin_imports_learners_after_fixing_an_error_and_prints_a_recording_she
     pdf = tmp_path / "urs.pdf"
     page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
     assert pdf.read_bytes().startswith(b"%PDF")
+    # One A4 page per learner of 13A (Lara, Hannah and Ian), signature lines included.
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes())) == 3
 
 
 def test_learner_sees_feedback_and_the_new_what_next(catalogue, cast, visitor):

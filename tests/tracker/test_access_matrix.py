@@ -79,6 +79,8 @@ GET_MATRIX = {
     "centre:group_signin": (lambda c: {"pk": c.group.pk}, ADMIN_ONLY),
     "centre:group_invite": (lambda c: {"pk": c.group.pk}, GET_REFUSED),
     "centre:group_letters": (lambda c: {"pk": c.group.pk}, GET_REFUSED),
+    "centre:letters": (lambda c: {}, ADMIN_ONLY),
+    "centre:letters_print": (lambda c: {}, GET_REFUSED),
     "learner_invite": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
     "centre:targets": (lambda c: {}, ADMIN_ONLY),
     "centre:years": (lambda c: {}, ADMIN_ONLY),
@@ -109,6 +111,7 @@ GET_MATRIX = {
     "unit_boundaries": (lambda c: {"unit_pk": c.unit6.pk}, ADMIN_ONLY),
     "series_add": (lambda c: {"unit_pk": c.unit6.pk}, GET_REFUSED),
     "series_boundaries": (lambda c: {"pk": c.mock_series.pk}, ADMIN_ONLY),
+    "series_delete": (lambda c: {"pk": c.mock_series.pk}, GET_REFUSED),
     "assignments": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk},
         row(LOGIN, 403, 403, 200, 404, 403, 403),
@@ -320,6 +323,11 @@ POST_MATRIX = {
         lambda c: {"who": "everyone"},
         row(LOGIN, 403, 403, 403, 403, 403, 200),
     ),
+    "centre:letters_print": (
+        lambda c: {},
+        lambda c: {"who": "chosen", "chosen": [c.learner.pk]},
+        row(LOGIN, 403, 403, 403, 403, 403, 200),
+    ),
     "exam_marks": (
         lambda c: {"pk": c.group.pk, "unit_pk": c.unit6.pk},
         lambda c: {
@@ -340,6 +348,11 @@ POST_MATRIX = {
     "series_add": (
         lambda c: {"unit_pk": c.unit6.pk},
         lambda c: {"name": "Mock 9", "kind": "mock"},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "series_delete": (
+        lambda c: {"pk": c.mock_series.pk},
+        lambda c: {"confirm": "yes"},
         row(LOGIN, 403, 403, 403, 403, 403, 302),
     ),
     "series_boundaries": (

@@ -95,8 +95,8 @@ PAGES = {
     # session, user, learner, enrolments, criteria, topics, decisions, predictions, exam
     # marks, boundaries, points, assignments (late flags), their criteria, extensions,
     # centre (aspiration step), group, teachers, the learner's extensions, deadlines with
-    # their criteria, unread notifications (count)
-    "learner home": (21, lambda s: (s.learner, reverse("learner_home"))),
+    # their criteria, late hand-ins, unread notifications (count)
+    "learner home": (22, lambda s: (s.learner, reverse("learner_home"))),
     # session, user, enrolment, criteria, decisions, predictions, points, assignments, their
     # criteria, extensions, evidence links, evidence, their links, criteria, decisions,
     # navigation learner record
@@ -111,7 +111,7 @@ PAGES = {
     "teacher dashboard": (19, lambda s: (s.teacher, reverse("teacher_home"))),
     # session, user, learner-units waiting (count, then the page), their decisions,
     # navigation learner record
-    "marking queue": (6, lambda s: (s.teacher, reverse("queue"))),
+    "marking queue": (7, lambda s: (s.teacher, reverse("queue"))),
     # session, user, staff membership, group, unit, enrolments, criteria, decisions,
     # predictions, points, assignments (late flags), their criteria, extensions, the
     # group's assignments for the filter, "teaches the group", evidence handed in per cell

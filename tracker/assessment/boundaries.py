@@ -22,7 +22,7 @@ FIELD_WORDS = {
 
 
 class SeriesError(ValueError):
-    """A series that cannot be added (its name is already taken)."""
+    """A series that cannot be added (its name is already taken) or deleted (it has marks)."""
 
 
 @transaction.atomic
@@ -37,6 +37,21 @@ def add_series(unit: Unit, name: str, kind: str, centre: Centre | None, user: Us
         raise SeriesError(f"There is already a series called '{name}'.") from None
     BoundaryChange.objects.create(series=series, changed_by=user, summary="Series added")
     return series
+
+
+@transaction.atomic
+def delete_series(series: ExamSeries) -> None:
+    """Delete a series with no marks, with its boundaries and their history. A series with
+    marks raises SeriesError: learners' marks stay in their records, and their grades come
+    from its boundaries (ExamMark.series is PROTECT)."""
+    marks = series.marks.count()
+    if marks:
+        raise SeriesError(
+            f"{series.name} cannot be deleted: {marks} learner mark{'s' if marks != 1 else ''} "
+            f"{'were' if marks != 1 else 'was'} entered against it, and marks stay in "
+            "learners' records. You can still change its boundaries."
+        )
+    series.delete()
 
 
 def _shown(field: str, value) -> str:

@@ -37,8 +37,14 @@ class PredictionForm(CleansText, forms.Form):
     grade = forms.ChoiceField(
         label="Predicted grade",
         choices=[(grade.value, grade.label) for grade in (Grade.U, Grade.P, Grade.M, Grade.D)],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    note = forms.CharField(label="Note (optional)", required=False, max_length=300)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
 
 class SeriesChoiceField(forms.ModelChoiceField):
@@ -224,6 +230,12 @@ class SeriesForm(CleansText, forms.Form):
         if problem:
             raise forms.ValidationError(problem.replace(": pick it from the list", ""))
         return name
+
+
+class DeleteSeriesForm(CleansText, forms.Form):
+    """Confirm deleting a series (the button posts `confirm=yes`)."""
+
+    confirm = forms.ChoiceField(choices=[("yes", "Yes")], widget=forms.HiddenInput)
 
 
 class BoundarySetForm(CleansText, forms.ModelForm):

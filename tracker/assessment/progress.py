@@ -21,6 +21,8 @@ from tracker.models import (
     Assignment,
     Decision,
     Enrolment,
+    Evidence,
+    EvidenceLink,
     ExamMark,
     Extension,
     Prediction,
@@ -411,6 +413,9 @@ class Deadline:
     deadline: date
     outstanding: list[str]
     extended: bool
+    # Criteria of this assignment whose latest hand-in came after its deadline, with the
+    # words to show: [("P4", "Handed in 3 days late (deadline 12 March)")].
+    late: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -421,7 +426,8 @@ class Deadline:
 
 
 def deadlines_for(learner, progress: list[UnitProgress]) -> list[Deadline]:
-    """Return the learner's assignment deadlines with what is still outstanding for each."""
+    """Return the learner's assignment deadlines with what is still outstanding for each,
+    and (`Deadline.late`) which of its criteria were handed in late."""
     if not learner.group_id:
         return []
     by_unit = {p.unit.pk: p for p in progress}
@@ -434,6 +440,7 @@ def deadlines_for(learner, progress: list[UnitProgress]) -> list[Deadline]:
     extensions = {
         ext.assignment_id: ext.deadline for ext in Extension.objects.filter(learner=learner)
     }
+    late_links = _latest_late_links(learner)
     result = []
     for assignment in (
         Assignment.objects.filter(group_id=learner.group_id, unit_id__in=by_unit)
@@ -445,5 +452,30 @@ def deadlines_for(learner, progress: list[UnitProgress]) -> list[Deadline]:
             c.code for c in assignment.criteria.all() if (assignment.unit_id, c.pk) not in handed_in
         ]
         deadline = extensions.get(assignment.pk, assignment.deadline)
-        result.append(Deadline(assignment, deadline, outstanding, assignment.pk in extensions))
+        late = [
+            (c.code, late_links[assignment.unit_id, c.pk].lateness)
+            for c in assignment.criteria.all()
+            if (assignment.unit_id, c.pk) in late_links
+        ]
+        result.append(
+            Deadline(assignment, deadline, outstanding, assignment.pk in extensions, late)
+        )
     return result
+
+
+def _latest_late_links(learner) -> dict[tuple[int, int], EvidenceLink]:
+    """Return {(unit id, criterion id): link} for criteria whose latest current hand-in by
+    the learner came after its deadline (lateness as stored at hand-in). One query."""
+    latest = {}
+    for link in (
+        EvidenceLink.objects.filter(
+            evidence__enrolment__learner=learner,
+            evidence__withdrawn_at=None,
+            evidence__kind=Evidence.Kind.UPLOAD,
+            criterion__isnull=False,
+        )
+        .select_related("evidence__enrolment")
+        .order_by("evidence__uploaded_at", "pk")
+    ):
+        latest[link.evidence.enrolment.unit_id, link.criterion_id] = link
+    return {key: link for key, link in latest.items() if link.late_by is not None}

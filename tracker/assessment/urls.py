@@ -62,4 +62,5 @@ urlpatterns = [
     ),
     path("boundaries/units/<int:unit_pk>/series/", boundaries.series_add, name="series_add"),
     path("boundaries/series/<int:pk>/", boundaries.series_boundaries, name="series_boundaries"),
+    path("boundaries/series/<int:pk>/delete/", boundaries.series_delete, name="series_delete"),
 ]

@@ -96,6 +96,8 @@ class DemoSeeder:
                 email=account.email,
                 user=account,
                 group=first_group if index % 2 == 0 else second_group,
+                # On roll since the course began, before the first assignment was issued.
+                joined_at=timezone.now() - timedelta(weeks=12),
             )
             for offset, unit in enumerate(units.values()):
                 enrolment = Enrolment.objects.create(learner=learner, unit=unit, academic_year=year)

@@ -29,8 +29,9 @@ def claims_from(progress, chosen: list[str], location: str) -> list[Claim]:
     return [Claim(by_key[key], location) for key in chosen if key in by_key]
 
 
-def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
-    """Return the enrolment's evidence per item key, with each link's location."""
+def links_by_item(enrolment) -> dict[str, list[EvidenceLink]]:
+    """Return the enrolment's evidence links (with their evidence) per item key, oldest
+    first; each link carries its deadline and lateness. One query."""
     links = (
         EvidenceLink.objects.filter(evidence__enrolment=enrolment)
         .select_related("evidence", "evidence__uploaded_by")
@@ -38,8 +39,16 @@ def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
     )
     result: dict[str, list] = {}
     for link in links:
-        result.setdefault(link.item_key, []).append((link.evidence, link.location))
+        result.setdefault(link.item_key, []).append(link)
     return result
+
+
+def evidence_by_item(enrolment) -> dict[str, list[tuple[Evidence, str]]]:
+    """Return the enrolment's evidence per item key, with each link's location."""
+    return {
+        key: [(link.evidence, link.location) for link in links]
+        for key, links in links_by_item(enrolment).items()
+    }
 
 
 def annotate_items(progress, evidence) -> None:
@@ -78,3 +87,12 @@ def topics_by_outcome(progress) -> list[OutcomeGroup]:
         group = groups.setdefault(outcome.pk, OutcomeGroup(outcome.number, outcome.title))
         group.entries.append(entry)
     return list(groups.values())
+
+
+def annotate_links(progress, enrolment) -> None:
+    """Set `entry.links` (EvidenceLink rows, with deadline and lateness, and their evidence)
+    and `entry.evidence` ([(evidence, location)]) on each item of `progress`. One query."""
+    links = links_by_item(enrolment)
+    for entry in progress.items:
+        entry.links = links.get(entry.key, [])
+        entry.evidence = [(link.evidence, link.location) for link in entry.links]

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from criteria.models import Criterion, TopicItem
+from tracker.assessment.deadlines import criterion_due, late_by
 from tracker.assessment.services import (
     AssessmentError,
     change_status,
@@ -53,6 +54,10 @@ def submit_evidence(
 ) -> Evidence:
     """Store evidence against criteria or topics and mark them submitted for assessment.
 
+    Each claimed criterion records its deadline and how late the work came in
+    (`tracker.assessment.deadlines`); topics have no deadline, and an assessor's observation
+    or witness statement is never late.
+
     `form_token` is the one-time token of the form it came from: a second hand-in with the
     same token raises IntegrityError (the database's unique constraint decides a race), and
     nothing of it is left behind, neither rows nor the stored file.
@@ -87,14 +92,28 @@ def submit_evidence(
             if upload is not None:
                 evidence.file.save(original_name or "evidence", upload, save=False)
             evidence.save()
-            EvidenceLink.objects.bulk_create(
-                EvidenceLink(
-                    evidence=evidence,
-                    location=claim.location,
-                    **{"criterion" if isinstance(claim.item, Criterion) else "topic": claim.item},
-                )
-                for claim in claims
+            due = criterion_due(
+                enrolment.learner,
+                enrolment.unit_id,
+                [c.item.pk for c in claims if isinstance(c.item, Criterion)],
             )
+            links = []
+            for claim in claims:
+                is_criterion = isinstance(claim.item, Criterion)
+                due_at = due.get(claim.item.pk) if is_criterion else None
+                links.append(
+                    EvidenceLink(
+                        evidence=evidence,
+                        location=claim.location,
+                        due_at=due_at,
+                        # Observation and witness statements are the assessor's, not a hand-in.
+                        late_by=late_by(evidence.uploaded_at, due_at)
+                        if kind == Evidence.Kind.UPLOAD
+                        else None,
+                        **{"criterion" if is_criterion else "topic": claim.item},
+                    )
+                )
+            EvidenceLink.objects.bulk_create(links)
             for claim in claims:
                 decision = decision_for(enrolment, claim.item)
                 if decision.status in (Status.NOT_STARTED, Status.NOT_YET):

@@ -6,6 +6,9 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from criteria.models import Criterion, ExamSeries, TopicItem, Unit, item_key
 from tracker.lib.uploads import PREVIEWABLE, extension_of
@@ -103,6 +106,14 @@ class EvidenceLink(models.Model):
         TopicItem, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence_links"
     )
     location = models.CharField(max_length=120, blank=True, help_text="e.g. pages 3-4")
+    due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="End of the criterion's deadline day when it was handed in (none: no deadline)",
+    )
+    late_by = models.DurationField(
+        null=True, blank=True, help_text="How long after the deadline it was handed in"
+    )
 
     class Meta:
         constraints = [
@@ -119,6 +130,24 @@ class EvidenceLink(models.Model):
     @property
     def item_key(self) -> str:
         return item_key(criterion_id=self.criterion_id, topic_id=self.topic_id)
+
+    @property
+    def days_late(self) -> int:
+        """Calendar days (site time zone) from the deadline day to the hand-in day; 0 when
+        on time or without a deadline. Stored by `tracker.assessment.deadlines` rules."""
+        if self.late_by is None or self.due_at is None:
+            return 0
+        due = timezone.localdate(self.due_at)
+        return max(1, (timezone.localdate(self.due_at + self.late_by) - due).days)
+
+    @property
+    def lateness(self) -> str:
+        """'Handed in 3 days late (deadline 12 March)', or '' when on time."""
+        days = self.days_late
+        if not days:
+            return ""
+        deadline = date_format(timezone.localtime(self.due_at), "j F")
+        return f"Handed in {days} day{pluralize(days)} late (deadline {deadline})"
 
 
 class Status(models.TextChoices):
@@ -359,6 +388,9 @@ class ExportJob(models.Model):
 
     centre = models.ForeignKey("tracker.Centre", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, blank=True)
+    include_leavers = models.BooleanField(
+        default=False, help_text="Learners who have left are in it, with a 'Left on' column"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )

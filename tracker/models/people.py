@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from criteria.models import Unit
 
@@ -208,6 +209,9 @@ class Learner(models.Model):
         blank=True,
         related_name="learners",
         help_text="The qualification the learner is registered on",
+    )
+    joined_at = models.DateTimeField(
+        "joined", default=timezone.now, help_text="When the learner was added to the centre."
     )
 
     objects = LearnerQuerySet.as_manager()

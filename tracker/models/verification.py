@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from criteria.models import Unit
@@ -66,6 +67,28 @@ class SampleItem(models.Model):
     def __str__(self) -> str:
         return f"{self.enrolment} in {self.sample}"
 
+    @property
+    def progress_label(self) -> str:
+        """Where verification of this learner-unit stands, in words: 'Signed off', the overall
+        judgement once given, else how many decisions were checked ('13 decisions agreed,
+        1 not agreed'), else 'Not verified yet'. Reads `agreed` and `disagreed` when a
+        list annotated them (no query), else counts the checks (one query)."""
+        if self.signed_off_at:
+            return "Signed off"
+        if self.judgement:
+            return self.get_judgement_display()
+        agreed = getattr(self, "agreed", None)
+        disagreed = getattr(self, "disagreed", None)
+        if agreed is None or disagreed is None:
+            agrees = list(self.checks.values_list("agrees", flat=True))
+            agreed, disagreed = agrees.count(True), agrees.count(False)
+        if not agreed and not disagreed:
+            return "Not verified yet"
+        words = [f"{agreed} decision{pluralize(agreed)} agreed"] if agreed else []
+        if disagreed:
+            words.append(f"{disagreed} not agreed")
+        return "Being verified: " + ", ".join(words)
+
 
 class Check(models.Model):
     """The verifier's agreement (or not) with one assessment decision."""
@@ -111,6 +134,13 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision.item_code}: {self.what[:40]}"
+
+    @property
+    def state_label(self) -> str:
+        """The state in words for lists: an open action is waiting for the assessor."""
+        if self.state == Action.State.OPEN:
+            return "Waiting for the assessor"
+        return self.get_state_display()
 
     @property
     def is_overdue(self) -> bool:

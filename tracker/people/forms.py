@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm, SetPasswordMixin
 from django.contrib.auth.password_validation import validate_password
+from django.db.models import Q
 from django.utils import timezone
 
 from criteria import grading
@@ -107,6 +108,7 @@ class StaffForm(CleansText, forms.ModelForm):
 
     def __init__(self, *args, admin: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.admin = admin
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = True
         # Roles the admin cannot hand out keep their stored value whatever is posted.
@@ -117,18 +119,36 @@ class StaffForm(CleansText, forms.ModelForm):
                 self.fields[field].help_text = "Only someone holding this role can change it."
 
     def clean_username(self) -> str:
+        """Usernames are one namespace for the whole site (sign-in takes no centre), so a
+        taken one is refused, with the same words wherever the account is: the message never
+        says whether it belongs to this centre or another."""
         username = self.cleaned_data["username"].strip()
         clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
         if clash.exists():
             # Sign-in ignores letter case, so names differing only by case would clash.
-            raise forms.ValidationError("Another account already uses this username.")
+            raise forms.ValidationError(
+                "This username cannot be used. Choose another, for example with an initial "
+                "or a number added."
+            )
         return username
 
     def clean_email(self) -> str:
+        """Refuse an email address another account of the admin's own centre (staff or
+        learner) uses. Accounts of other centres are never looked at, so the form reveals
+        nothing about them; two accounts sharing an address sign in by username, since
+        sign-in by email refuses an address that is not unique (`tracker.auth`)."""
         email = self.cleaned_data["email"].strip().lower()
-        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        centre_id = access.staff_centre_id(self.admin)
+        clash = (
+            User.objects.filter(email__iexact=email)
+            .filter(Q(staff_membership__centre_id=centre_id) | Q(learner__centre_id=centre_id))
+            .exclude(pk=self.instance.pk)
+        )
         if clash.exists():
-            raise forms.ValidationError("Another account already uses this email address.")
+            raise forms.ValidationError(
+                "Someone in your centre already uses this email address: find them in the "
+                "staff or learner lists."
+            )
         return email
 
     def clean_password(self) -> str:
@@ -410,6 +430,45 @@ class FirstRunForm(CleansText, forms.Form):
 
 class InviteForm(CleansText, forms.Form):
     """Send (or send again) an invitation: nothing to fill in, the button is the choice."""
+
+
+class CentreLettersForm(CleansText, forms.Form):
+    """Whose sign-in letters to print across the centre: the learners given in `learners`
+    (a queryset of those who may get one, `invitations.centre_letter_learners`)."""
+
+    who = forms.ChoiceField(
+        label="Print letters for",
+        choices=[
+            ("no_email", "Every learner with no email address who has not signed in yet"),
+            ("everyone", "Every learner in the centre who has not signed in yet"),
+            ("chosen", "Only the learners ticked below"),
+        ],
+        initial="no_email",
+        widget=forms.RadioSelect,
+    )
+    chosen = IdsModelMultipleChoiceField(
+        queryset=Learner.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Learners",
+    )
+
+    def __init__(self, *args, learners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chosen"].queryset = learners
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("who") == "chosen" and not cleaned.get("chosen"):
+            self.add_error("chosen", "Tick at least one learner, or choose another option.")
+        return cleaned
+
+    def learners(self):
+        """The learners whose letters to print, as the cleaned choice says."""
+        who, eligible = self.cleaned_data["who"], self.fields["chosen"].queryset
+        if who == "chosen":
+            return eligible.filter(pk__in=[learner.pk for learner in self.cleaned_data["chosen"]])
+        return eligible.filter(user__email="") if who == "no_email" else eligible
 
 
 class LettersForm(CleansText, forms.Form):

@@ -249,6 +249,18 @@ def letter_learners(group: TeachingGroup, everyone: bool):
     return learners
 
 
+def centre_letter_learners(centre):
+    """The centre's learners who may get a sign-in letter: on roll, with an account that can
+    sign in and has not yet, in group then name order."""
+    return (
+        Learner.objects.current()
+        .filter(centre=centre, user__isnull=False, user__last_login__isnull=True)
+        .filter(user__is_active=True)
+        .select_related("user", "group")
+        .order_by("group__name", "last_name", "first_name", "pk")
+    )
+
+
 @transaction.atomic
 def make_letters(learners, by: User) -> list[Letter]:
     """Make a new code for each learner (their older codes stop working) and return the

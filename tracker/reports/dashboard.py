@@ -118,7 +118,8 @@ def group_figures(groups) -> list[GroupFigures]:
     )
     for progress in progresses:
         learner = progress.enrolment.learner
-        if learner.pk in latest and latest[learner.pk] >= quiet_since:
+        # A learner who joined recently has not had the weeks to hand anything in yet.
+        if max(latest.get(learner.pk, learner.joined_at), learner.joined_at) >= quiet_since:
             continue
         flags = risky[learner.group_id].setdefault(learner.pk, (learner, []))[1]
         message = f"No evidence in {settings.AT_RISK_WEEKS_WITHOUT_EVIDENCE} weeks"

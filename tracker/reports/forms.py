@@ -14,9 +14,10 @@ class GradesQueryForm(CleansText, forms.Form):
 
 
 class CentreExportForm(CleansText, forms.Form):
-    """A whole-centre export, optionally of one unit."""
+    """A whole-centre export, optionally of one unit, optionally with learners who have left."""
 
     unit = IdField(required=False)
+    leavers = forms.BooleanField(required=False, label="Include learners who have left")
 
 
 class RetryExportForm(CleansText, forms.Form):

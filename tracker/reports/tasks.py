@@ -14,7 +14,8 @@ from tracker.reports.exports import centre_scope, write_workbook
 
 @task()
 def build_centre_export(job_id: int) -> None:
-    """Build a whole-centre workbook, saving progress as it goes.
+    """Build a whole-centre workbook, saving progress as it goes; learners who have left are
+    in it when the job asked for them (`ExportJob.include_leavers`).
 
     A failure at any step (building the workbook, storing it, recording it) marks the job
     failed and removes whatever reached storage, so no half-built file is ever offered.
@@ -27,7 +28,7 @@ def build_centre_export(job_id: int) -> None:
         # The heartbeat tells the housekeeping and the progress page that a worker is alive.
         ExportJob.objects.filter(pk=job_id).update(progress=percent, heartbeat_at=timezone.now())
 
-    scope = centre_scope(job.centre, job.unit)
+    scope = centre_scope(job.centre, job.unit, include_leavers=job.include_leavers)
     scope.on_progress = progress
     storage = job.file.storage
     # The name is chosen first (a random one), so a save that fails partway through

@@ -76,15 +76,18 @@ def propose_sample(
     for entry in entries:
         for name in entry.new_assessors:
             take(entry, f"new assessor {name}: every learner is sampled")
+    covered: set[tuple[str, str]] = set()
     for entry in entries:  # one learner per assessor and grade
         for name in entry.assessors:
-            key = f"only {entry.progress.achieved.label} of {name}"
-            if not any(key in e.reasons for e in chosen.values()):
-                take(entry, key)
+            label = entry.progress.achieved.label
+            if (name, label) not in covered:
+                covered.add((name, label))
+                why = "one learner per assessor and grade"
+                take(entry, f"checks {name}'s marking at {label} ({why})")
     for entry in entries:  # every grade outcome
         label = entry.progress.achieved.label
         if not any(e.progress.achieved.label == label for e in chosen.values()):
-            take(entry, f"covers {label}")
+            take(entry, f"so a learner at {label} is checked")
     share = settings.IV_MINIMUM_SHARE
     wanted = min(len(entries), max(settings.IV_MINIMUM_LEARNERS, math.ceil(share * len(entries))))
     for entry in entries:

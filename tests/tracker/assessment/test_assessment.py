@@ -316,10 +316,11 @@ def count_queries(client, url) -> int:
 def test_marking_queue_query_count_does_not_grow(cast, client_for):
     client = client_for("teacher")
     # session, user, the user's learner record (navigation), learner-units waiting (count,
-    # then the page), their decisions with learner, group, unit and criterion in one join
-    assert count_queries(client, reverse("queue")) == 6
+    # then the page), their decisions with learner, group, unit and criterion in one join,
+    # late hand-ins
+    assert count_queries(client, reverse("queue")) == 7
     add_learners(cast, 5)
-    assert count_queries(client, reverse("queue")) == 6
+    assert count_queries(client, reverse("queue")) == 7
 
 
 def test_grid_query_count_does_not_grow(cast, client_for):
@@ -339,12 +340,13 @@ def test_learner_pages_query_counts_do_not_grow(cast, client_for):
     unit = reverse("learner_unit", args=[cast.enrolment.pk])
     # home: session, user, learner, enrolments, criteria, topics, decisions, predictions,
     # exam marks, boundaries, points, assignments, extensions, centre, group, teachers,
-    # deadlines, unread notifications (count); unit page: session, user, enrolment, criteria,
-    # decisions, predictions, points, assignments, evidence links, evidence, their links,
-    # criteria, decisions, navigation learner record with the count of unread notifications
-    assert (count_queries(client, home), count_queries(client, unit)) == (18, 14)
+    # deadlines, late hand-ins, unread notifications (count); unit page: session, user,
+    # enrolment, criteria, decisions, predictions, points, assignments, evidence links,
+    # evidence, their links, criteria, decisions, navigation learner record with the count of
+    # unread notifications
+    assert (count_queries(client, home), count_queries(client, unit)) == (19, 14)
     add_learners(cast, 5)
-    assert (count_queries(client, home), count_queries(client, unit)) == (18, 14)
+    assert (count_queries(client, home), count_queries(client, unit)) == (19, 14)
 
 
 def test_marking_page_query_count_does_not_grow(cast, client_for):

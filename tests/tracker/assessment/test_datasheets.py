@@ -574,3 +574,13 @@ def test_the_preview_names_statuses_in_words(cast, client_for):
     html = preview.content.decode()
     assert "Not started → <strong>Achieved</strong>" in html
     assert "not_started" not in html
+
+
+def test_the_preview_says_nothing_is_applied_until_the_teacher_applies_it(cast, client_for):
+    teacher = client_for("teacher")
+    preview = upload(teacher, cast, edit(download(teacher, cast), "P2", "Not yet achieved"))
+    html = preview.content.decode()
+    assert "Nothing has changed yet" in html
+    assert "Changed in the sheet, to be applied: 1" in html and "applied (" not in html
+    assert "not_yet" not in html.replace('value="not_yet"', "")
+    assert Decision.objects.filter(criterion__code="P2", status=Status.NOT_YET).count() == 0

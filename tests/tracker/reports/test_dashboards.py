@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import make_learner
 from tests.tracker.assessment.test_assessment import add_learners
 from tracker.assessment.services import decision_for, record_decision
 from tracker.models import Centre, Evidence, Learner, Prediction, TeachingGroup
@@ -51,9 +52,21 @@ def test_group_figures_count_grades_progress_and_backlog(cast):
 
 
 def test_a_learner_without_recent_evidence_is_at_risk(cast):
+    Learner.objects.update(joined_at=timezone.now() - timedelta(weeks=8))
     Evidence.objects.update(uploaded_at=timezone.now() - timedelta(weeks=6))
     (figures,) = group_figures([cast.group])
     assert "No evidence in 4 weeks" in figures.at_risk[0][1]
+
+
+def test_a_newly_joined_learner_is_not_flagged_until_four_weeks_after_joining(cast):
+    new = make_learner(cast.centre, cast.group, "0100", "Nia", "New")
+    Learner.objects.filter(pk=new.pk).update(joined_at=timezone.now() - timedelta(weeks=3))
+    (figures,) = group_figures([cast.group])
+    assert new not in [learner for learner, _ in figures.at_risk]
+    Learner.objects.filter(pk=new.pk).update(joined_at=timezone.now() - timedelta(weeks=5))
+    (figures,) = group_figures([cast.group])
+    flags = dict(figures.at_risk)[Learner.objects.get(pk=new.pk)]
+    assert "No evidence in 4 weeks" in flags
 
 
 def test_teacher_dashboard_shows_the_table_beside_the_chart(cast, client_for):

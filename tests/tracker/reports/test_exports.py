@@ -84,7 +84,7 @@ def test_whole_centre_export_runs_in_the_background_and_offers_the_file(
         response = client.post(reverse("export_centre"))
     job = ExportJob.objects.get()
     assert response.url == reverse("export_job", args=[job.pk])
-    assert "Waiting for the background worker" in client.get(response.url).content.decode()
+    assert "Waiting to start" in client.get(response.url).content.decode()
     from django_tasks_db.models import DBTaskResult
 
     from tracker.reports.tasks import build_centre_export

@@ -30,8 +30,14 @@ def test_sample_covers_every_assessor_and_grade_then_the_minimum_share(cast):
     assess(other, cast.unit30, ["P1"], cast.other_teacher)
     sample, rest, _ = propose_sample(cast.group, cast.unit30)
     reasons = {e.progress.enrolment.learner.last_name: e.reasons for e in sample}
-    assert "only Pass of Teacher Staff" in reasons["Learner"]
-    assert "only Unclassified of Other_Teacher Staff" in reasons["N0"]
+    assert (
+        "checks Teacher Staff's marking at Pass (one learner per assessor and grade)"
+        in (reasons["Learner"])
+    )
+    assert (
+        "checks Other_Teacher Staff's marking at Unclassified (one learner per assessor and grade)"
+        in (reasons["N0"])
+    )
     assert len(sample) == 3  # 25 % of 9 is 3 (at least three)
     assert len(sample) + len(rest) == 9
 

@@ -22,7 +22,7 @@ def test_the_iv_journey_sample_disagree_action_respond_sign_off(cast, client_for
     sample = Sample.objects.get()
     assert response.url == reverse("iv_sample", args=[sample.pk])
     item = sample.items.get(enrolment=cast.enrolment)
-    assert "only Unclassified of Teacher Staff" in item.reason
+    assert "checks Teacher Staff's marking at Unclassified" in item.reason
     p1 = cast.enrolment.decisions.get(criterion__code="P1")
     p2 = cast.enrolment.decisions.get(criterion__code="P2")
     iv.post(

@@ -4,7 +4,7 @@ app (shared OCR series by the site administrator, mocks by the centre)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -14,10 +14,12 @@ from tracker import access
 from tracker.assessment.boundaries import (
     SeriesError,
     add_series,
+    delete_series,
     save_boundaries,
     values_of,
 )
-from tracker.assessment.forms import BoundarySetForm, SeriesForm
+from tracker.assessment.forms import BoundarySetForm, DeleteSeriesForm, SeriesForm
+from tracker.lib.forms import valid_or_400
 from tracker.models import Centre
 
 
@@ -43,6 +45,7 @@ def _kinds(rights: access.BoundaryRights) -> list[str]:
 def _unit_page(request: HttpRequest, rights: access.BoundaryRights, form=None) -> HttpResponse:
     series = list(
         rights.series()
+        .annotate(mark_count=Count("marks"))
         .select_related("boundary_set", "centre")
         .prefetch_related(
             Prefetch("changes", queryset=BoundaryChange.objects.select_related("changed_by"))
@@ -114,3 +117,19 @@ def series_boundaries(request: HttpRequest, pk: int) -> HttpResponse:
         "tracker/assessment/series_boundaries.html",
         {"series": series, "unit": series.unit, "form": form, "history": history},
     )
+
+
+@require_POST
+@login_required
+def series_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a series no mark was entered against; one with marks is refused, saying why."""
+    series, _rights = access.get_series_for_user(request.user, pk)
+    valid_or_400(DeleteSeriesForm(request.POST))
+    unit_pk, name = series.unit_id, series.name
+    try:
+        delete_series(series)
+    except SeriesError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Series {name} deleted.")
+    return redirect("unit_boundaries", unit_pk=unit_pk)

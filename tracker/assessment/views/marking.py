@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min, Prefetch
+from django.db.models import Exists, Min, OuterRef, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,12 +22,13 @@ from tracker.assessment.services import (
     record_decision,
 )
 from tracker.evidence.authenticity import same_files
-from tracker.evidence.items import annotate_items, evidence_by_item
+from tracker.evidence.items import annotate_links
 from tracker.lib.forms import valid_or_400
 from tracker.models import (
     Decision,
     DecisionChange,
     Enrolment,
+    EvidenceLink,
     LeadAssessor,
     Prediction,
 )
@@ -39,12 +40,25 @@ from tracker.templatetags.tracker_format import status_badge
 @access.role_required("teacher")
 def queue(request: HttpRequest) -> HttpResponse:
     """Evidence awaiting assessment across the teacher's groups, oldest first, a page of
-    learner-units at a time."""
+    learner-units at a time. `?late=1` keeps only learner-units with a criterion whose
+    current evidence was handed in after its deadline (as stored at hand-in)."""
+    late_only = request.GET.get("late") == "1"
     # From the teacher's learner-units to their decisions (index decision_status_enrolment),
     # never through every decision awaiting assessment in the centre.
     waiting = Decision.objects.awaiting_assessment().filter(
         enrolment__in=Enrolment.objects.current().filter(learner__group__teachers=request.user)
     )
+    if late_only:
+        waiting = waiting.filter(
+            Exists(
+                EvidenceLink.objects.filter(
+                    evidence__enrolment_id=OuterRef("enrolment_id"),
+                    criterion_id=OuterRef("criterion_id"),
+                    evidence__withdrawn_at=None,
+                    late_by__isnull=False,
+                )
+            )
+        )
     page = paginate(
         request,
         waiting.values("enrolment_id")
@@ -62,19 +76,47 @@ def queue(request: HttpRequest) -> HttpResponse:
         key=lambda d: (d.submitted_at or d.updated_at, d.pk),
     ):
         claimed.setdefault(decision.enrolment_id, []).append(decision)
-    rows = [
-        {
-            "enrolment": claimed[row["enrolment_id"]][0].enrolment,
-            "codes": [d.item_code for d in claimed[row["enrolment_id"]]],
-            "since": row["since"],
-        }
-        for row in page
-    ]
+    late = _late_hand_ins(list(claimed))
+    rows = []
+    for row in page:
+        decisions = claimed[row["enrolment_id"]]
+        items = [
+            {"code": d.item_code, "late": late.get((d.enrolment_id, d.criterion_id))}
+            for d in decisions
+        ]
+        rows.append(
+            {
+                "enrolment": decisions[0].enrolment,
+                "codes": [d.item_code for d in decisions],
+                "items": items,
+                "late": [item for item in items if item["late"]],
+                "since": row["since"],
+            }
+        )
     return render(
         request,
         "tracker/assessment/queue.html",
-        {"rows": rows, "page": page, "now": timezone.now()},
+        {"rows": rows, "page": page, "now": timezone.now(), "late_only": late_only},
     )
+
+
+def _late_hand_ins(enrolment_ids: list[int]) -> dict[tuple[int, int], EvidenceLink]:
+    """Return {(enrolment id, criterion id): the latest late link} among current evidence of
+    these learner-units. One query, none when the list is empty."""
+    if not enrolment_ids:
+        return {}
+    late = {}
+    for link in (
+        EvidenceLink.objects.filter(
+            evidence__enrolment_id__in=enrolment_ids,
+            evidence__withdrawn_at=None,
+            late_by__isnull=False,
+        )
+        .select_related("evidence")
+        .order_by("evidence__uploaded_at")
+    ):
+        late[link.evidence.enrolment_id, link.criterion_id] = link
+    return late
 
 
 @require_safe
@@ -85,7 +127,7 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     if enrolment.learner.user_id == request.user.pk:
         return redirect("learner_unit", pk=enrolment.pk)
     (progress,) = progress_for([enrolment])
-    annotate_items(progress, evidence_by_item(enrolment))
+    annotate_links(progress, enrolment)
     can_assess = access.can_assess(request.user, enrolment.learner)
     histories = {}
     for decision in (
@@ -185,7 +227,7 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
             return _grid_cell(request, enrolment, form, "Not saved: " + error, 400)
         return _grid_cell(request, enrolment, form, None, 200, warnings=warnings)
     (progress,) = progress_for([enrolment])
-    annotate_items(progress, evidence_by_item(enrolment))
+    annotate_links(progress, enrolment)
     key = form.cleaned_data.get("item") if form.is_valid() else form["item"].value() or ""
     entry = next((e for e in progress.items if e.key == key), None)
     if entry is not None:

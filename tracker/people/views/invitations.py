@@ -18,8 +18,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tracker import access
 from tracker.auth import ResetForm
+from tracker.models import Learner
 from tracker.people import invitations
-from tracker.people.forms import FirstSignInForm, InvitationPasswordForm, InviteForm, LettersForm
+from tracker.people.forms import (
+    CentreLettersForm,
+    FirstSignInForm,
+    InvitationPasswordForm,
+    InviteForm,
+    LettersForm,
+)
 
 SIGN_IN_BACKEND = "tracker.auth.UsernameOrEmailBackend"
 
@@ -114,6 +121,57 @@ def group_letters(request: HttpRequest, pk: int) -> HttpResponse:
         "first_signin_url": settings.SITE_URL + str(reverse_lazy("first_signin")),
     }
     response = render(request, "tracker/people/centre/group_letters.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@access.role_required("centre_admin")
+def centre_letters(request: HttpRequest) -> HttpResponse:
+    """Choose whose sign-in letters to print across the centre: those without an email,
+    everyone who has not signed in, or learners ticked one by one."""
+    centre = access.centre_for_admin(request.user)
+    learners = list(invitations.centre_letter_learners(centre))
+    context = {
+        "centre": centre,
+        "learners": learners,
+        "without_email": sum(1 for learner in learners if not learner.user.email),
+        "form": CentreLettersForm(learners=Learner.objects.none()),
+        "ticked": set(),
+    }
+    return render(request, "tracker/people/centre/letters.html", context)
+
+
+@require_POST
+@access.role_required("centre_admin")
+def centre_letters_print(request: HttpRequest) -> HttpResponse:
+    """Make new one-time codes for the chosen learners of the centre and show their letters
+    (their older codes stop working); a bad choice shows the form again with the reason."""
+    centre = access.centre_for_admin(request.user)
+    eligible = invitations.centre_letter_learners(centre)
+    form = CentreLettersForm(request.POST, learners=eligible)
+    if not form.is_valid():
+        learners = list(eligible)
+        context = {
+            "centre": centre,
+            "learners": learners,
+            "without_email": sum(1 for learner in learners if not learner.user.email),
+            "form": form,
+            "ticked": {
+                learner.pk
+                for learner in learners
+                if str(learner.pk) in set(request.POST.getlist("chosen"))
+            },
+        }
+        return render(request, "tracker/people/centre/letters.html", context, status=400)
+    letters = invitations.make_letters(form.learners(), request.user)
+    context = {
+        "centre": centre,
+        "letters": letters,
+        "site_url": settings.SITE_URL,
+        "first_signin_url": settings.SITE_URL + str(reverse_lazy("first_signin")),
+    }
+    response = render(request, "tracker/people/centre/letters_print.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -51,11 +51,14 @@ def grades_workbook(request: HttpRequest) -> FileResponse:
 @require_POST
 @access.role_required("centre_admin")
 def start_centre_export(request: HttpRequest) -> HttpResponse:
-    """Queue a whole-centre export; its page shows the progress and then the file."""
+    """Queue a whole-centre export (with learners who have left when `leavers` is ticked);
+    its page shows the progress and then the file."""
     centre = access.centre_for_admin(request.user)
     data = valid_or_400(CentreExportForm(request.POST))
     unit = access.get_catalogue_unit(data["unit"]) if data["unit"] else None
-    job = ExportJob.objects.create(centre=centre, unit=unit, requested_by=request.user)
+    job = ExportJob.objects.create(
+        centre=centre, unit=unit, include_leavers=data["leavers"], requested_by=request.user
+    )
     build_centre_export.enqueue(job.pk)
     return redirect("export_job", pk=job.pk)
 
@@ -86,7 +89,12 @@ def retry_export(request: HttpRequest, pk: int) -> HttpResponse:
     valid_or_400(RetryExportForm(request.POST))
     if job.state != ExportJob.State.FAILED:
         return redirect("export_job", pk=job.pk)
-    again = ExportJob.objects.create(centre=job.centre, unit=job.unit, requested_by=request.user)
+    again = ExportJob.objects.create(
+        centre=job.centre,
+        unit=job.unit,
+        include_leavers=job.include_leavers,
+        requested_by=request.user,
+    )
     build_centre_export.enqueue(again.pk)
     return redirect("export_job", pk=again.pk)
 

@@ -27,7 +27,13 @@ def sample_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     return render(
         request,
         "tracker/verification/moderation.html",
-        {"group": group, "unit": unit, "sample": sample, "rest": rest},
+        {
+            "group": group,
+            "unit": unit,
+            "sample": sample,
+            "rest": rest,
+            "total": len(sample) + len(rest),
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -60,8 +61,13 @@ def start_sample(request: HttpRequest) -> HttpResponse:
 @login_required
 def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sample = access.get_sample_for_user(request.user, pk)
-    items = sample.items.select_related("enrolment__learner", "signed_off_by").prefetch_related(
-        "actions"
+    items = (
+        sample.items.select_related("enrolment__learner", "signed_off_by")
+        .prefetch_related("actions")
+        .annotate(
+            agreed=Count("checks", filter=Q(checks__agrees=True)),
+            disagreed=Count("checks", filter=Q(checks__agrees=False)),
+        )
     )
     in_sample = {item.enrolment_id for item in items if item.included}
     others = [

@@ -33,12 +33,33 @@ class DecisionForm(CleansText, forms.Form):
         self.fields["from"] = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+def grades_allowed(unit) -> list[Grade]:
+    """Return the unit grades a unit can award, lowest first: U, Near Pass (R) only where the
+    unit's spec allows it (`near_pass`, e.g. Unit 6; never Unit 30), then P, M and D.
+    Source: the unit specification's grading section, loaded into `Unit.near_pass`."""
+    lowest = [Grade.U, Grade.R] if unit.near_pass else [Grade.U]
+    return [*lowest, Grade.P, Grade.M, Grade.D]
+
+
 class PredictionForm(CleansText, forms.Form):
-    grade = forms.ChoiceField(
-        label="Predicted grade",
-        choices=[(grade.value, grade.label) for grade in (Grade.U, Grade.P, Grade.M, Grade.D)],
-    )
+    """A teacher's predicted grade for one learner's unit, with an optional note (at most
+    300 characters) shown wherever the prediction is shown.
+
+    Built with the `unit`: its grades come from `grades_allowed(unit)`, so Near Pass is a
+    choice only for a unit that awards it; any other grade is a form error.
+    """
+
+    grade = forms.ChoiceField(label="Predicted grade", choices=[])
     note = forms.CharField(label="Note (optional)", required=False, max_length=300)
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        grades = grades_allowed(unit)
+        self.fields["grade"].choices = [(grade.value, grade.label) for grade in grades]
+        self.fields["grade"].widget.attrs["class"] = "form-select"
+        self.fields["note"].widget.attrs.update(
+            {"class": "form-control", "maxlength": "300", "autocomplete": "off"}
+        )
 
 
 class SeriesChoiceField(forms.ModelChoiceField):

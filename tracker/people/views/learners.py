@@ -55,7 +55,11 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     learner = access.get_learner_for_user(request.user, pk)
     if request.user == learner.user:
         return redirect("learner_home")
-    enrolments = _enrolments_with_units().filter(learner=learner)
+    enrolments = (
+        _enrolments_with_units()
+        .filter(learner=learner)
+        .prefetch_related(Prefetch("predictions", to_attr="prediction_history"))
+    )
     changes = (
         TargetChange.objects.filter(enrolment__learner=learner)
         .select_related("enrolment__unit", "changed_by")

@@ -100,6 +100,7 @@ GET_MATRIX = {
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
+    "export_ucas": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 200)),
     "iv_start": (lambda c: {}, GET_REFUSED),
     "iv_report": (lambda c: {}, row(LOGIN, 403, 403, 403, 403, 200, 200)),
     "iv_sample": (lambda c: {"pk": c.sample.pk}, row(LOGIN, 404, 404, 404, 404, 200, 200)),

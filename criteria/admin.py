@@ -7,10 +7,14 @@ from criteria.models import (
     GlossaryTerm,
     LearningOutcome,
     PointsValue,
+    Qualification,
+    QualificationGradeRange,
+    QualificationUnit,
     Resource,
     SuggestedAssignment,
     Suite,
     TopicItem,
+    UcasTariff,
     Unit,
 )
 
@@ -112,3 +116,41 @@ class ExamSeriesAdmin(admin.ModelAdmin):
     list_display = ["name", "unit", "kind", "centre"]
     list_filter = ["unit", "kind"]
     search_fields = ["name"]
+
+
+class SuperuserOnly:
+    """Shared qualification data (the same OCR rules for every centre): only the site
+    administrator may change it; centres enter their own point ranges in the app."""
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class QualificationUnitInline(SuperuserOnly, admin.TabularInline):
+    model = QualificationUnit
+    extra = 0
+    fields = ["number", "title", "glh", "credits", "mandatory", "unit", "verified", "source"]
+
+
+class QualificationGradeRangeInline(SuperuserOnly, admin.TabularInline):
+    model = QualificationGradeRange
+    extra = 0
+
+
+class UcasTariffInline(SuperuserOnly, admin.TabularInline):
+    model = UcasTariff
+    extra = 0
+
+
+@admin.register(Qualification)
+class QualificationAdmin(SuperuserOnly, admin.ModelAdmin):
+    list_display = ["code", "name", "suite", "size", "optional_size", "letters", "verified"]
+    list_filter = ["suite", "verified"]
+    search_fields = ["code", "name"]
+    inlines = [QualificationUnitInline, QualificationGradeRangeInline, UcasTariffInline]

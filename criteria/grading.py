@@ -129,25 +129,35 @@ def _missing_for(grade: Grade, codes: list[str], done: set[str]) -> list[str]:
 
 def centre_assessed_grade(criteria: Iterable[str], achieved: Iterable[str]) -> Grade:
     """Return the unit grade: D if every criterion is achieved, M if every P and M, P if
-    every P, else U. Higher criteria never make up for a missing lower one."""
+    every P, else U. Higher criteria never make up for a missing lower one.
+
+    A band with no criteria is never awarded (points notes, "Rules the grading code must
+    follow"): a unit whose spec lists no M criteria stops at Pass, one without D criteria at
+    Merit, so a spec missing its higher bands cannot hand out Distinctions for passes. The
+    catalogue loader also refuses such a spec.
+    """
     codes, done = _checked(criteria, achieved)
+    present = {code[0] for code in codes}
     grade = Grade.U
     for candidate in (Grade.P, Grade.M, Grade.D):
-        if _missing_for(candidate, codes, done):
+        if candidate.value not in present or _missing_for(candidate, codes, done):
             break
         grade = candidate
     return grade
 
 
 def what_next(criteria: Iterable[str], achieved: Iterable[str]) -> dict[Grade, list[str]]:
-    """Return, for each grade above the current one, the criteria still missing for it."""
+    """Return, for each grade above the current one that the unit can award, the criteria
+    still missing for it."""
     codes, done = _checked(criteria, achieved)
     current = centre_assessed_grade(codes, done)
-    return {
-        grade: _missing_for(grade, codes, done)
-        for grade in (Grade.P, Grade.M, Grade.D)
-        if grade > current
-    }
+    present = {code[0] for code in codes}
+    reachable = []
+    for grade in (Grade.P, Grade.M, Grade.D):
+        if grade.value not in present:
+            break
+        reachable.append(grade)
+    return {grade: _missing_for(grade, codes, done) for grade in reachable if grade > current}
 
 
 @dataclass(frozen=True)
@@ -245,9 +255,13 @@ def unit_points(grade: Grade, table: PointsTable, *, glh: int, credits: int | No
 
 @dataclass(frozen=True)
 class UnitResult:
+    """One unit's contribution: its name, points, whether it is optional and its size (GLH
+    or credits, used only when the optional units are limited by size)."""
+
     unit: str
     points: int
     optional: bool = False
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -257,25 +271,150 @@ class QualificationResult:
     counted: tuple[str, ...]
 
 
+def ordered_ranges(ranges: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Return point ranges (label, minimum points) checked and ordered by points, lowest first.
+
+    Refused with a `GradingError`: an empty label, a label listed twice, a minimum that is not
+    a whole number or is below zero, and two labels with the same minimum (which grade a learner
+    on that many points gets would otherwise be decided by spelling).
+    """
+    seen: dict[str, int] = {}
+    by_points: dict[int, str] = {}
+    for label, minimum in ranges:
+        if not isinstance(label, str) or not label.strip():
+            raise GradingError("A qualification grade in the point ranges has no label")
+        if label in seen:
+            raise GradingError(
+                f"The qualification grade {label} is listed twice in its point ranges"
+            )
+        if not isinstance(minimum, int) or isinstance(minimum, bool):
+            raise GradingError(f"The minimum points for {label} must be a whole number")
+        if minimum < 0:
+            raise GradingError(f"Point ranges cannot start below zero ({label}: {minimum})")
+        if minimum in by_points:
+            raise GradingError(
+                f"{by_points[minimum]} and {label} both start at {minimum} points: "
+                "each grade needs its own minimum"
+            )
+        seen[label] = minimum
+        by_points[minimum] = label
+    return sorted(seen.items(), key=lambda pair: pair[1])
+
+
+def grade_for_points(total: int, ranges: Sequence[tuple[str, int]]) -> str | None:
+    """Return the label of the highest range whose minimum `total` reaches, or None (U)."""
+    grade = None
+    for label, minimum in ordered_ranges(ranges):
+        if total >= minimum:
+            grade = label
+    return grade
+
+
 def qualification_grade(
     units: Sequence[UnitResult],
     ranges: Sequence[tuple[str, int]],
     optional_needed: int | None = None,
+    *,
+    optional_size: int | None = None,
 ) -> QualificationResult:
-    """Return the qualification grade from unit points, counting the strongest optional units."""
-    labels = [label for label, _ in ranges]
-    if len(set(labels)) != len(labels):
-        raise GradingError("A qualification grade is listed twice in its point ranges")
-    if any(minimum < 0 for _, minimum in ranges):
-        raise GradingError("Point ranges cannot start below zero")
-    optional = [unit for unit in units if unit.optional]
+    """Return the qualification grade from unit points, counting the strongest optional units.
+
+    `ranges` are (label, minimum points) in any order (see `ordered_ranges` for what is
+    refused). Mandatory units always count. Optional units are limited either by number
+    (`optional_needed`: the strongest N count) or by size (`optional_size`, GLH or credits:
+    the optional units whose sizes fit within it with the most points between them);
+    with neither, every unit counts. Rule: OCR, "Cambridge Technicals — calculating grades":
+    where extra units are taken only the strongest optional units count. Among equal points the
+    earlier row counts, so results repeat. Rows are counted by position: two identical rows
+    are two units. Refused: a negative limit, negative unit points or sizes.
+    """
+    ordered = ordered_ranges(ranges)
+    if optional_needed is not None and optional_size is not None:
+        raise GradingError("Limit optional units by number or by size, not both")
+    for limit, name in (
+        (optional_needed, "optional units needed"),
+        (optional_size, "optional size"),
+    ):
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < 0
+        ):
+            raise GradingError(f"The {name} must be a whole number of at least zero, not {limit!r}")
+    for unit in units:
+        if not isinstance(unit.points, int) or unit.points < 0:
+            raise GradingError(f"{unit.unit}: points must be a whole number of at least zero")
+        if not isinstance(unit.size, int) or unit.size < 0:
+            raise GradingError(f"{unit.unit}: size must be a whole number of at least zero")
+    optional = [index for index, unit in enumerate(units) if unit.optional]
+    strongest = sorted(optional, key=lambda index: (-units[index].points, index))
     if optional_needed is not None:
-        # Stable sort: among equal points the earlier unit counts, so results are repeatable.
-        optional = sorted(optional, key=lambda unit: -unit.points)[:optional_needed]
-    counted = [unit for unit in units if not unit.optional or unit in optional]
+        chosen = set(strongest[:optional_needed])
+    elif optional_size is not None:
+        chosen = set(_strongest_within(units, optional, optional_size))
+    else:
+        chosen = set(optional)
+    counted = [unit for index, unit in enumerate(units) if not unit.optional or index in chosen]
     total = sum(unit.points for unit in counted)
-    reached = [(minimum, label) for label, minimum in ranges if total >= minimum]
-    grade = max(reached)[1] if reached else None
+    grade = None
+    for label, minimum in ordered:
+        if total >= minimum:
+            grade = label
     return QualificationResult(
         points=total, grade=grade, counted=tuple(unit.unit for unit in counted)
     )
+
+
+def _strongest_within(units: Sequence[UnitResult], optional: list[int], limit: int) -> tuple:
+    """Return the indexes of the optional units that fit within `limit` (sum of sizes) with
+    the most points; among equal totals, the earlier rows. Exact (sizes are whole GLH or
+    credits, so the possible totals are few), which keeps "a better unit grade never lowers
+    the qualification grade" true, unlike taking the strongest unit first."""
+    best: dict[int, tuple[int, tuple[int, ...]]] = {0: (0, ())}
+    for index in optional:
+        unit = units[index]
+        for used, (points, chosen) in list(best.items()):
+            size = used + unit.size
+            if size > limit:
+                continue
+            candidate = (points + unit.points, (*chosen, index))
+            if size not in best or candidate[0] > best[size][0]:
+                best[size] = candidate
+    top = max(points for points, _ in best.values())
+    return min(chosen for points, chosen in best.values() if points == top)
+
+
+# Qualification grade letters, highest first: a double or triple grade is a run of these.
+QUALIFICATION_LETTERS = ("D*", "D", "M", "P")
+QUALIFICATION_WORDS = {"D*": "Distinction*", "D": "Distinction", "M": "Merit", "P": "Pass"}
+
+
+def qualification_letters(label: str) -> list[str]:
+    """Split a qualification grade such as 'D*D' into its letters ['D*', 'D'].
+
+    Raises `GradingError` for anything that is not a run of D*, D, M, P, highest first
+    (OCR writes double and triple grades highest first: D*D, DMM).
+    """
+    letters: list[str] = []
+    rest = label
+    while rest:
+        for letter in QUALIFICATION_LETTERS:
+            if rest.startswith(letter):
+                letters.append(letter)
+                rest = rest[len(letter) :]
+                break
+        else:
+            raise GradingError(f"'{label}' is not a qualification grade (D*, D, M, P; DM; DMM …)")
+    if not letters:
+        raise GradingError("A qualification grade cannot be empty")
+    ranks = [QUALIFICATION_LETTERS.index(letter) for letter in letters]
+    if ranks != sorted(ranks):
+        raise GradingError(f"'{label}' must list its letters highest first")
+    return letters
+
+
+def qualification_grade_words(label: str | None) -> str:
+    """Return a qualification grade in words: 'DM' -> 'Distinction Merit (DM)', None ->
+    'Unclassified'."""
+    if not label:
+        return GRADE_LABELS["U"]
+    words = " ".join(QUALIFICATION_WORDS[letter] for letter in qualification_letters(label))
+    return words if len(qualification_letters(label)) == 1 else f"{words} ({label})"

@@ -20,15 +20,20 @@ from criteria.models import (
     GlossaryTerm,
     LearningOutcome,
     PointsValue,
+    Qualification,
+    QualificationGradeRange,
+    QualificationUnit,
     Resource,
     SuggestedAssignment,
     Suite,
     TopicItem,
+    UcasTariff,
     Unit,
 )
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
 POINTS_FILE = "points.toml"
+QUALIFICATIONS_FILE = "qualifications.toml"
 SCHEMA_VERSION = 1
 
 # key -> (type, required). bool is checked before int: TOML booleans are not numbers here.
@@ -103,6 +108,54 @@ POINTS: Fields = {
     "verified": (bool, True),
     "source": (str, True),
 }
+QUALIFICATIONS_FILE_FIELDS: Fields = {
+    "schema": (int, True),
+    "anchors": (list, False),
+    "qualifications": (list, True),
+}
+ANCHOR: Fields = {
+    "qualification": (str, True),
+    "points": (int, True),
+    "grade": (str, True),
+    "verified": (bool, True),
+    "source": (str, True),
+}
+QUALIFICATION: Fields = {
+    "suite": (str, True),
+    "code": (str, True),
+    "code_verified": (bool, True),
+    "name": (str, True),
+    "short_name": (str, True),
+    "size": (int, True),
+    "optional_size": (int, True),
+    "letters": (int, True),
+    "verified": (bool, True),
+    "source": (str, True),
+    "units": (list, True),
+    "ranges": (list, True),
+    "ucas": (list, False),
+}
+QUALIFICATION_UNIT: Fields = {
+    "number": (int, True),
+    "title": (str, True),
+    "glh": (int, True),
+    "credits": (int, False),
+    "mandatory": (bool, True),
+    "verified": (bool, True),
+    "source": (str, True),
+}
+GRADE_RANGE: Fields = {
+    "label": (str, True),
+    "minimum_points": (int, True),
+    "verified": (bool, True),
+    "source": (str, True),
+}
+UCAS: Fields = {
+    "label": (str, True),
+    "points": (int, True),
+    "verified": (bool, True),
+    "source": (str, True),
+}
 TYPE_NAMES = {
     str: "text",
     int: "a whole number",
@@ -137,6 +190,8 @@ class Catalogue:
 
     points: dict[str, Any]
     units: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> unit file
+    # qualifications.toml, or None when the folder has none (qualifications are left alone)
+    qualifications: dict[str, Any] | None = None
 
 
 @dataclass
@@ -226,7 +281,7 @@ def read_specs(directory: Path = SPEC_DIR) -> Catalogue:
     catalogue = Catalogue(points=points or {})
     seen_numbers: dict[tuple[str, int], str] = {}
     for path in sorted(directory.glob("*.toml")):
-        if path.name == POINTS_FILE:
+        if path.name in (POINTS_FILE, QUALIFICATIONS_FILE):
             continue
         spec = _read_toml(path, problems)
         if spec is None:
@@ -245,6 +300,14 @@ def read_specs(directory: Path = SPEC_DIR) -> Catalogue:
                 )
             seen_numbers[natural] = path.name
             catalogue.units[path.stem] = spec
+    qualifications_path = directory / QUALIFICATIONS_FILE
+    if qualifications_path.exists():
+        spec = _read_toml(qualifications_path, problems)
+        if spec is not None:
+            before = len(problems)
+            _check_qualifications(spec, catalogue.points, suites, problems)
+            if len(problems) == before:
+                catalogue.qualifications = spec
     if problems:
         raise SpecError(problems)
     return catalogue
@@ -300,6 +363,116 @@ def _check_points(spec: dict, problems: list[Problem]) -> dict[str, dict]:
         if not any(suite_code == code for suite_code, _ in table):
             check.fail("points", f"suite '{code}' has no points")
     return suites
+
+
+def _points_grid(points: dict) -> dict[tuple[str, int], set[str]]:
+    """Return the grades each (suite, size) of points.toml has points for."""
+    grid: dict[tuple[str, int], set[str]] = {}
+    for row in points.get("points", []):
+        if isinstance(row, dict) and {"suite", "size", "grade"} <= set(row):
+            grid.setdefault((row["suite"], row["size"]), set()).add(row["grade"])
+    return grid
+
+
+def _check_qualifications(spec: dict, points: dict, suites: dict, problems: list[Problem]) -> None:
+    """Validate qualifications.toml against the suites and points of points.toml.
+
+    Refused: an unknown suite or key, a code listed twice, a unit listed twice, a unit size
+    with no points in its suite's table, mandatory units plus the optional size that do not
+    make the qualification's size, range labels that are not grades of the qualification's
+    size (single, double, triple), ranges refused by `grading.ordered_ranges` (tied minimums),
+    UCAS figures for a grade without a range, and ranges that contradict a verified anchor.
+    """
+    check = _Checker(QUALIFICATIONS_FILE, problems)
+    if not check.table("", spec, QUALIFICATIONS_FILE_FIELDS):
+        return
+    _check_schema(check, spec)
+    grid = _points_grid(points)
+    ranges_by_code: dict[str, list[tuple[str, int]]] = {}
+    for path, row in check.rows("qualifications", spec["qualifications"], QUALIFICATION):
+        code = row["code"]
+        if code in ranges_by_code:
+            check.fail(f"{path}.code", f"qualification '{code}' is listed twice")
+        ranges_by_code[code] = []
+        suite = suites.get(row["suite"])
+        if suite is None:
+            check.fail(f"{path}.suite", f"unknown suite '{row['suite']}' (not in {POINTS_FILE})")
+            continue
+        per_credit = suite["points_basis"] == Suite.Basis.CREDIT
+        if row["size"] <= 0:
+            check.fail(f"{path}.size", "must be positive")
+        if not 0 <= row["optional_size"] <= row["size"]:
+            check.fail(f"{path}.optional_size", "must be between 0 and the size")
+        if row["letters"] not in (1, 2, 3):
+            check.fail(f"{path}.letters", "must be 1 (single), 2 (double) or 3 (triple grades)")
+        numbers: set[int] = set()
+        mandatory = 0
+        for unit_path, unit in check.rows(f"{path}.units", row["units"], QUALIFICATION_UNIT):
+            if unit["number"] in numbers:
+                check.fail(f"{unit_path}.number", f"unit {unit['number']} is listed twice")
+            numbers.add(unit["number"])
+            if unit["glh"] <= 0:
+                check.fail(f"{unit_path}.glh", "must be positive")
+            if per_credit and not unit.get("credits"):
+                check.fail(f"{unit_path}.credits", "missing (this suite awards points per credit)")
+                continue
+            size = unit["credits"] if per_credit else unit["glh"]
+            grades = grid.get((row["suite"], 1 if per_credit else size), set())
+            if set(suite["grades"]) - grades:
+                check.fail(
+                    f"{unit_path}.glh",
+                    f"{row['suite']} has no points for a {size} GLH unit in {POINTS_FILE}",
+                )
+            if unit["mandatory"]:
+                mandatory += size
+        if mandatory + row["optional_size"] != row["size"]:
+            check.fail(
+                f"{path}.optional_size",
+                f"mandatory units ({mandatory}) plus optional size ({row['optional_size']}) "
+                f"must make the size ({row['size']})",
+            )
+        ranges = []
+        for range_path, entry in check.rows(f"{path}.ranges", row["ranges"], GRADE_RANGE):
+            try:
+                letters = grading.qualification_letters(entry["label"])
+            except grading.GradingError as error:
+                check.fail(f"{range_path}.label", str(error))
+                continue
+            if len(letters) != row["letters"]:
+                check.fail(
+                    f"{range_path}.label",
+                    f"'{entry['label']}' does not fit a qualification graded with "
+                    f"{row['letters']} letters",
+                )
+            ranges.append((entry["label"], entry["minimum_points"]))
+        if not ranges:
+            check.fail(f"{path}.ranges", "a qualification needs its point ranges")
+        try:
+            grading.ordered_ranges(ranges)
+        except grading.GradingError as error:
+            check.fail(f"{path}.ranges", str(error))
+        else:
+            ranges_by_code[code] = ranges
+        labels = {label for label, _ in ranges}
+        for ucas_path, entry in check.rows(f"{path}.ucas", row.get("ucas", []), UCAS):
+            if entry["label"] not in labels:
+                check.fail(f"{ucas_path}.label", f"'{entry['label']}' has no point range")
+    for path, anchor in check.rows("anchors", spec.get("anchors", []), ANCHOR):
+        ranges = ranges_by_code.get(anchor["qualification"])
+        if ranges is None:
+            check.fail(
+                f"{path}.qualification", f"unknown qualification '{anchor['qualification']}'"
+            )
+            continue
+        if not ranges:
+            continue
+        grade = grading.grade_for_points(anchor["points"], ranges)
+        if grade != anchor["grade"]:
+            check.fail(
+                path,
+                f"the ranges give {grade or 'U'} for {anchor['points']} points, but "
+                f"{anchor['source']} says {anchor['grade']}",
+            )
 
 
 def _check_schema(check: _Checker, spec: dict) -> None:
@@ -370,6 +543,16 @@ def _check_unit_file(name: str, spec: dict, suites: dict, problems: list[Problem
         check.fail("criteria", "an examined unit has no P/M/D criteria (track it by topics)")
     if not examined and not codes:
         check.fail("criteria", "a centre-assessed unit needs its P/M/D criteria")
+    elif not examined:
+        # The grading rule awards a band only when the unit has criteria in it
+        # (grading.centre_assessed_grade): a unit without them could never reach Merit or
+        # Distinction, so the spec is refused rather than quietly capping every learner.
+        for band in grading.BANDS:
+            if not any(code.startswith(band) for code in codes):
+                label = grading.Grade(band).label
+                check.fail(
+                    "criteria", f"a centre-assessed unit needs at least one {label} criterion"
+                )
 
     titles: set[str] = set()
     for path, assignment in check.rows("assignments", spec.get("assignments", []), ASSIGNMENT):
@@ -480,7 +663,98 @@ def load_catalogue(catalogue: Catalogue) -> Report:
         suites = _load_points(writer, catalogue.points)
         for slug, spec in catalogue.units.items():
             _load_unit(writer, slug, spec, suites[spec["unit"]["suite"]])
+        if catalogue.qualifications is not None:
+            _load_qualifications(writer, catalogue.qualifications, suites)
     return report
+
+
+def _load_qualifications(writer: _Writer, spec: dict, suites: dict[str, Suite]) -> None:
+    """Write the qualifications; a unit links the tracked unit of its suite and number."""
+    writer.file = QUALIFICATIONS_FILE
+    tracked = {(unit.suite_id, unit.number): unit for unit in Unit.objects.all()}
+    codes = set()
+    for row in spec["qualifications"]:
+        suite = suites[row["suite"]]
+        codes.add(row["code"])
+        label = f"qualification {row['code']}"
+        qualification = writer.put(
+            Qualification,
+            label,
+            {"code": row["code"]},
+            {
+                "suite": suite,
+                "code_verified": row["code_verified"],
+                "name": row["name"],
+                "short_name": row["short_name"],
+                "size": row["size"],
+                "optional_size": row["optional_size"],
+                "letters": row["letters"],
+                "verified": row["verified"],
+                "source": row["source"],
+            },
+        )
+        numbers = set()
+        for unit in row["units"]:
+            numbers.add(unit["number"])
+            writer.put(
+                QualificationUnit,
+                f"{label} unit {unit['number']}",
+                {"qualification": qualification, "number": unit["number"]},
+                {
+                    "title": unit["title"],
+                    "glh": unit["glh"],
+                    "credits": unit.get("credits"),
+                    "mandatory": unit["mandatory"],
+                    "unit": tracked.get((suite.pk, unit["number"])),
+                    "verified": unit["verified"],
+                    "source": unit["source"],
+                },
+            )
+        writer.remove_missing(qualification.units.all(), numbers, "number", f"{label} unit")
+        _replace_rows(
+            writer,
+            f"{label} point ranges",
+            qualification.grade_ranges.all(),
+            QualificationGradeRange,
+            qualification,
+            [
+                {key: entry[key] for key in ("label", "minimum_points", "verified", "source")}
+                for entry in row["ranges"]
+            ],
+        )
+        _replace_rows(
+            writer,
+            f"{label} UCAS points",
+            qualification.ucas_tariffs.all(),
+            UcasTariff,
+            qualification,
+            [
+                {key: entry[key] for key in ("label", "points", "verified", "source")}
+                for entry in row.get("ucas", [])
+            ],
+        )
+    writer.remove_missing(Qualification.objects.all(), codes, "code", "qualification")
+
+
+def _replace_rows(
+    writer: _Writer,
+    label: str,
+    current: models.QuerySet,
+    model: type[models.Model],
+    qualification: Qualification,
+    rows: list[dict],
+) -> None:
+    """Replace a qualification's small tables (ranges, UCAS points) when they changed: no
+    record points at these rows, and replacing them whole avoids clashing minimums mid-way."""
+    fields = list(rows[0]) if rows else []
+    wanted = sorted(tuple(row[name] for name in fields) for row in rows)
+    have = sorted(tuple(getattr(item, name) for name in fields) for item in current)
+    if wanted == have and (rows or not current.exists()):
+        return
+    existed = current.exists()
+    current.delete()
+    model.objects.bulk_create(model(qualification=qualification, **row) for row in rows)
+    (writer.report.changed if existed else writer.report.added).append(f"{label} ({len(rows)})")
 
 
 def _load_points(writer: _Writer, spec: dict) -> dict[str, Suite]:

@@ -262,6 +262,11 @@ class ExamSeries(models.Model):
         related_name="mock_series",
         help_text="The centre that sets a mock; empty for a real OCR series shared by all",
     )
+    sat_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the paper was sat (any day of the series' month): orders resits",
+    )
 
     objects = ExamSeriesQuerySet.as_manager()
 
@@ -375,3 +380,127 @@ class BoundaryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} {self.changed_at:%Y-%m-%d}: {self.summary}"
+
+
+class Qualification(models.Model):
+    """A qualification size of one suite (e.g. the 2016 Level 3 Diploma in Health and Social
+    Care): shared by every centre, loaded from criteria/specs/qualifications.toml and edited
+    only by the site administrator.
+
+    `size` is in GLH for a suite with points by GLH, in credits for a suite with points per
+    credit; `optional_size` is how much of it optional units fill (the strongest count).
+    `letters` is 1 for single grades (D*…P), 2 for double (D*D*…PP), 3 for triple.
+    """
+
+    suite = models.ForeignKey(Suite, on_delete=models.PROTECT, related_name="qualifications")
+    code = models.CharField(max_length=20, unique=True, help_text="OCR's entry code, e.g. 05833")
+    code_verified = models.BooleanField(default=False)
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=60, help_text="e.g. Diploma")
+    size = models.PositiveIntegerField(
+        help_text="GLH, or credits for a suite with points per credit"
+    )
+    optional_size = models.PositiveIntegerField(
+        help_text="GLH or credits of optional units that count (the strongest ones)"
+    )
+    letters = models.PositiveSmallIntegerField(
+        choices=[(1, "single grade"), (2, "double grade"), (3, "triple grade")]
+    )
+    verified = models.BooleanField(default=False, help_text="Size and unit rules confirmed")
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["suite", "size", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def size_unit(self) -> str:
+        """'GLH' or 'credits', the unit `size` is counted in."""
+        return "credits" if self.suite.points_basis == Suite.Basis.CREDIT else "GLH"
+
+
+class QualificationUnit(models.Model):
+    """A unit of a qualification's structure. `unit` links the fully tracked catalogue unit
+    of the same suite and number when one exists; every other unit is tracked grade-only.
+    """
+
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="units")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    glh = models.PositiveIntegerField("guided learning hours")
+    credits = models.PositiveIntegerField(null=True, blank=True)
+    mandatory = models.BooleanField(default=False)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="qualification_units",
+        help_text="The tracked unit (same suite and number), set by load_specs",
+    )
+    verified = models.BooleanField(default=False)
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["qualification", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "number"], name="qual_unit_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Unit {self.number}: {self.title}"
+
+    @property
+    def size(self) -> int:
+        """The unit's size in the qualification's terms: credits where points are per credit."""
+        if self.qualification.suite.points_basis == Suite.Basis.CREDIT:
+            return self.credits or 0
+        return self.glh
+
+
+class QualificationGradeRange(models.Model):
+    """The minimum points for one qualification grade (shared default; a centre can enter
+    its handbook's figures, which then replace these for that centre)."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="grade_ranges"
+    )
+    label = models.CharField(max_length=6, help_text="e.g. DD or D*D*D*")
+    minimum_points = models.PositiveIntegerField()
+    verified = models.BooleanField(default=False)
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["qualification", "minimum_points"]
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "label"], name="qual_range_once"),
+            models.UniqueConstraint(
+                fields=["qualification", "minimum_points"], name="qual_range_minimum_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification.code} {self.label} from {self.minimum_points}"
+
+
+class UcasTariff(models.Model):
+    """UCAS tariff points for one qualification grade."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="ucas_tariffs"
+    )
+    label = models.CharField(max_length=6)
+    points = models.PositiveIntegerField()
+    verified = models.BooleanField(default=False)
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["qualification", "-points"]
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "label"], name="ucas_label_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification.code} {self.label} = {self.points} UCAS points"

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker.env import env_bool, env_int, env_list, env_str, env_url
+from tracker.env import env_bool, env_choice, env_int, env_list, env_str, env_url
 from tracker.lib.oidc import normal_domains, settings_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -306,6 +306,13 @@ EVIDENCE_ALLOWED_TYPES = env_list(
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 50, minimum=1) * 1024 * 1024
 # Centre policy: how many resubmissions a criterion may have (authorised by the lead assessor).
 RESUBMISSIONS_ALLOWED = env_int("RESUBMISSIONS_ALLOWED", 1, minimum=0)
+# Which OCR exam result counts when a learner resits an examined unit: "best" (the highest
+# grade of any real series) or "latest_series" (the most recently sat series, by the series'
+# date). OCR's Cambridge Technicals entry rules (ocr.org.uk, administration, entry rules) allow
+# two further attempts at a Level 3 examined unit but do not say which result counts; OCR says
+# it takes the best result for Cambridge Nationals (subject update, 28 September 2018), not for
+# Technicals. So "best" is an unverified default; never the mark saved last.
+EXAM_RESULT_RULE = env_choice("EXAM_RESULT_RULE", "best", ("best", "latest_series"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

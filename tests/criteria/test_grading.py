@@ -15,7 +15,11 @@ from criteria.grading import (
     band_of,
     centre_assessed_grade,
     examined_grade,
+    grade_for_points,
+    ordered_ranges,
     qualification_grade,
+    qualification_grade_words,
+    qualification_letters,
     sort_codes,
     unit_points,
     what_next,
@@ -76,9 +80,15 @@ def test_distinction_criterion_without_all_merits_stays_at_pass():
     assert centre_assessed_grade(UNIT30, PASSES + ["M1", "M2", "D1"]) is Grade.P
 
 
-def test_a_unit_without_merit_or_distinction_criteria_reaches_distinction_on_its_passes():
-    # Empty bands are vacuously complete.
-    assert centre_assessed_grade(["P1", "P2"], ["P1", "P2"]) is Grade.D
+def test_a_unit_without_merit_criteria_never_awards_merit_or_distinction():
+    # A band with no criteria is never awarded: passes alone are a Pass.
+    assert centre_assessed_grade(["P1", "P2"], ["P1", "P2"]) is Grade.P
+    assert what_next(["P1", "P2"], ["P1"]) == {Grade.P: ["P2"]}
+
+
+def test_a_unit_without_distinction_criteria_stops_at_merit():
+    assert centre_assessed_grade(["P1", "M1"], ["P1", "M1"]) is Grade.M
+    assert Grade.D not in what_next(["P1", "M1"], [])
 
 
 def test_unknown_achieved_code_is_refused():
@@ -294,8 +304,118 @@ def test_only_the_strongest_optional_units_count():
 
 
 def test_duplicate_range_labels_are_refused():
-    with raises("A qualification grade is listed twice in its point ranges"):
+    with raises("The qualification grade P is listed twice in its point ranges"):
         qualification_grade([], [("P", 1), ("P", 2)])
+
+
+def test_tied_minimums_are_refused_not_decided_by_spelling():
+    with raises("MM and DM both start at 180 points: each grade needs its own minimum"):
+        qualification_grade([UnitResult("A", 190)], [("MM", 180), ("DM", 180)])
+
+
+def test_ranges_are_ordered_by_points_whatever_their_order_or_spelling():
+    ranges = [("D*D", 220), ("PP", 100), ("DD", 200), ("MM", 160)]
+    assert [label for label, _ in ordered_ranges(ranges)] == ["PP", "MM", "DD", "D*D"]
+    assert qualification_grade([UnitResult("A", 210)], ranges).grade == "DD"
+
+
+def test_negative_optional_units_needed_is_refused():
+    units = [UnitResult("A", 10, optional=True), UnitResult("B", 12, optional=True)]
+    with raises("The optional units needed must be a whole number of at least zero, not -1"):
+        qualification_grade(units, [("P", 0)], optional_needed=-1)
+    with raises("The optional size must be a whole number of at least zero, not -60"):
+        qualification_grade(units, [("P", 0)], optional_size=-60)
+
+
+def test_identical_optional_rows_are_counted_by_row():
+    same = UnitResult("Unit 8", 16, optional=True, size=60)
+    units = [UnitResult("Unit 1", 18), same, same, UnitResult("Unit 9", 14, optional=True, size=60)]
+    by_number = qualification_grade(units, [("P", 0)], optional_needed=1)
+    assert by_number.points == 18 + 16
+    assert by_number.counted == ("Unit 1", "Unit 8")
+    by_size = qualification_grade(units, [("P", 0)], optional_size=120)
+    assert by_size.points == 18 + 16 + 16
+    assert by_size.counted == ("Unit 1", "Unit 8", "Unit 8")
+
+
+def test_optional_units_by_size_skip_a_unit_that_would_overflow():
+    units = [
+        UnitResult("Unit 4", 27, optional=True, size=90),
+        UnitResult("Unit 5", 18, optional=True, size=60),
+        UnitResult("Unit 8", 16, optional=True, size=60),
+    ]
+    result = qualification_grade(units, [("P", 0)], optional_size=120)
+    assert result.counted == ("Unit 5", "Unit 8")
+    assert result.points == 34
+
+
+def test_bad_rule_data_is_refused_clearly():
+    with raises("Point ranges cannot start below zero (P: -1)"):
+        qualification_grade([], [("P", -1)])
+    with raises("Unit 1: points must be a whole number of at least zero"):
+        qualification_grade([UnitResult("Unit 1", -3)], [("P", 0)])
+    with raises("Limit optional units by number or by size, not both"):
+        qualification_grade([], [("P", 0)], 1, optional_size=60)
+
+
+def test_qualification_grades_in_words_and_letters():
+    assert qualification_letters("D*D*D") == ["D*", "D*", "D"]
+    assert qualification_grade_words("DM") == "Distinction Merit (DM)"
+    assert qualification_grade_words("D*") == "Distinction*"
+    assert qualification_grade_words(None) == "Unclassified"
+    with raises("'MD' must list its letters highest first"):
+        qualification_letters("MD")
+    with raises("'X' is not a qualification grade (D*, D, M, P; DM; DMM …)"):
+        qualification_letters("X")
+
+
+DIPLOMA_RANGES = [
+    ("PP", 168),
+    ("MP", 177),
+    ("MM", 186),
+    ("DM", 192),
+    ("DD", 198),
+    ("D*D", 204),
+    ("D*D*", 210),
+]
+RANK = [None] + [label for label, _ in DIPLOMA_RANGES]
+unit_grades = st.lists(
+    st.tuples(st.sampled_from([60, 90]), st.sampled_from(list(Grade)), st.booleans()),
+    min_size=1,
+    max_size=14,
+)
+
+
+def points_of(rows) -> list[UnitResult]:
+    return [
+        UnitResult(f"Unit {index}", unit_points(grade, TABLE_2016, glh=glh), optional, glh)
+        for index, (glh, grade, optional) in enumerate(rows)
+    ]
+
+
+@given(st.integers(0, 400), st.integers(0, 400))
+def test_more_points_never_lower_the_qualification_grade(low, extra):
+    lower = grade_for_points(low, DIPLOMA_RANGES)
+    higher = grade_for_points(low + extra, DIPLOMA_RANGES)
+    assert RANK.index(higher) >= RANK.index(lower)
+
+
+@settings(max_examples=200)
+@given(unit_grades, st.data(), st.sampled_from([None, 0, 120, 420]))
+def test_a_higher_unit_grade_never_lowers_the_qualification_grade(rows, data, optional_size):
+    index = data.draw(st.integers(0, len(rows) - 1))
+    glh, grade, optional = rows[index]
+    better = data.draw(st.sampled_from([g for g in Grade if g >= grade]))
+    improved = list(rows)
+    improved[index] = (glh, better, optional)
+    before = qualification_grade(points_of(rows), DIPLOMA_RANGES, optional_size=optional_size)
+    after = qualification_grade(points_of(improved), DIPLOMA_RANGES, optional_size=optional_size)
+    assert after.points >= before.points
+    assert RANK.index(after.grade) >= RANK.index(before.grade)
+
+
+def test_the_worked_example_is_dd_on_the_shipped_diploma_ranges():
+    assert qualification_grade(ocr_worked_example(), DIPLOMA_RANGES).grade == "DD"
 
 
 # Grade parsing

@@ -7,7 +7,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from criteria.loader import SPEC_DIR, SpecError, load_catalogue, read_specs
-from criteria.models import Criterion, LearningOutcome, PointsValue, TopicItem, Unit
+from criteria.models import (
+    Criterion,
+    LearningOutcome,
+    PointsValue,
+    Qualification,
+    TopicItem,
+    Unit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +55,18 @@ wording = "explain a test"
 title = "Report"
 evidence_form = "report"
 criteria = ["P1", "M1"]
+
+[[criteria]]
+code = "M2"
+band = "M"
+learning_outcome = 2
+wording = "analyse a test"
+
+[[criteria]]
+code = "D1"
+band = "D"
+learning_outcome = 2
+wording = "evaluate a test"
 """
 
 EXAMINED = """\
@@ -159,7 +178,7 @@ def test_loading_twice_changes_nothing_and_says_so(spec_dir, capsys):
     before = list(Criterion.objects.values_list("pk", "code", "wording"))
     call_command("load_specs", "--dir", str(spec_dir))
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "Catalogue unchanged (4 units, 16 criteria, 78 topic items)."
+    assert out[-1] == "Catalogue unchanged (4 units, 18 criteria, 78 topic items)."
     assert list(Criterion.objects.values_list("pk", "code", "wording")) == before
 
 
@@ -235,8 +254,8 @@ def test_points_come_from_the_points_file_with_their_verified_flag():
         (
             "unit-99.toml",
             'criteria = ["P1", "M1"]',
-            'criteria = ["P1", "M2"]',
-            "unit-99.toml: assignments[0].criteria: unknown criterion 'M2'",
+            'criteria = ["P1", "M9"]',
+            "unit-99.toml: assignments[0].criteria: unknown criterion 'M9'",
         ),
         (
             "unit-99.toml",
@@ -325,3 +344,107 @@ def test_invalid_toml_is_refused_with_the_file_name(spec_dir):
     (spec_dir / "unit-97.toml").write_text("schema = = 1\n")
     (problem,) = problems_of(spec_dir)
     assert problem.startswith("unit-97.toml: (file): not valid TOML:")
+
+
+def test_a_centre_assessed_unit_without_distinction_criteria_is_refused(spec_dir):
+    text = (spec_dir / "unit-99.toml").read_text()
+    start = text.index('[[criteria]]\ncode = "D1"')
+    (spec_dir / "unit-99.toml").write_text(text[:start])
+    assert problems_of(spec_dir) == [
+        "unit-99.toml: criteria: a centre-assessed unit needs at least one Distinction criterion"
+    ]
+
+
+# Qualifications
+
+
+@pytest.fixture
+def qual_dir(spec_dir: Path) -> Path:
+    shutil.copy(SPEC_DIR / "qualifications.toml", spec_dir / "qualifications.toml")
+    return spec_dir
+
+
+def test_the_shipped_qualifications_load_with_their_rules():
+    assert load_catalogue(read_specs()).unchanged
+    diploma = Qualification.objects.get(code="05833")
+    assert (diploma.size, diploma.letters, diploma.suite.code) == (720, 2, "ctec2016")
+    assert diploma.units.get(number=6).unit.number == 6
+    assert diploma.units.filter(mandatory=True).count() == 5
+    assert list(diploma.grade_ranges.values_list("label", flat=True)) == [
+        "PP",
+        "MP",
+        "MM",
+        "DM",
+        "DD",
+        "D*D",
+        "D*D*",
+    ]
+    assert diploma.ucas_tariffs.get(label="DD").points == 96
+    assert not diploma.ucas_tariffs.filter(verified=True).exists()
+    subsidiary = Qualification.objects.get(code="L3-2012-SUBDIP")
+    assert subsidiary.units.get(number=30).unit.suite.code == "ctec2012"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            'label = "MP"\nminimum_points = 177',
+            'label = "MP"\nminimum_points = 168',
+            "qualifications.toml: qualifications[3].ranges: PP and MP both start at 168 points: "
+            "each grade needs its own minimum",
+        ),
+        (
+            'label = "DD"\nminimum_points = 198',
+            'label = "DD"\nminimum_points = 201',
+            "qualifications.toml: anchors[0]: the ranges give DM for 200 points, but OCR support "
+            "article 'Teacher Assessed Grades for larger Cambridge Technicals qualifications' "
+            "(worked example: Diploma, 200 points = DD) says DD",
+        ),
+        (
+            'label = "DD"\nminimum_points = 198',
+            'label = "DDD"\nminimum_points = 198',
+            "qualifications.toml: qualifications[3].ranges[4].label: 'DDD' does not fit a "
+            "qualification graded with 2 letters",
+        ),
+        (
+            "size = 720\noptional_size = 420",
+            "size = 720\noptional_size = 400",
+            "qualifications.toml: qualifications[3].optional_size: mandatory units (300) plus "
+            "optional size (400) must make the size (720)",
+        ),
+        (
+            'label = "D*D*"\npoints = 112',
+            'label = "D*D*D*"\npoints = 112',
+            "qualifications.toml: qualifications[3].ucas[0].label: 'D*D*D*' has no point range",
+        ),
+    ],
+    ids=["tied-minimums", "anchor", "letters", "size", "ucas-label"],
+)
+def test_bad_qualification_rules_are_refused(qual_dir, old, new, expected):
+    rewrite(qual_dir, "qualifications.toml", old, new)
+    assert expected in problems_of(qual_dir)
+
+
+def test_a_unit_size_without_points_is_refused(qual_dir):
+    rewrite(
+        qual_dir,
+        "qualifications.toml",
+        "number = 4\n",
+        "number = 4\n",
+    )
+    rewrite(
+        qual_dir,
+        "qualifications.toml",
+        'title = "Infection control"\nglh = 60',
+        'title = "Infection control"\nglh = 45',
+    )
+    assert (
+        "qualifications.toml: qualifications[0].units[4].glh: ctec2016 has no points for a "
+        "45 GLH unit in points.toml"
+    ) in problems_of(qual_dir)
+
+
+def test_a_folder_without_qualifications_leaves_them_alone(spec_dir):
+    call_command("load_specs", "--dir", str(spec_dir))
+    assert Qualification.objects.filter(code="05833").exists()

@@ -26,9 +26,17 @@ from tracker.models.people import (
     TeachingGroup,
     staff_centre_id,
 )
+from tracker.models.qualifications import (
+    CentreGradeRange,
+    GradeOnlyChange,
+    GradeOnlyResult,
+)
 from tracker.models.verification import Action, Check, Record, Sample, SampleItem
 
 __all__ = [
+    "CentreGradeRange",
+    "GradeOnlyChange",
+    "GradeOnlyResult",
     "Invitation",
     "Action",
     "Check",

@@ -201,6 +201,14 @@ class Learner(models.Model):
         "left on", null=True, blank=True, help_text="The day the learner left the centre."
     )
     leaving_reason = models.CharField(max_length=200, blank=True)
+    qualification = models.ForeignKey(
+        "criteria.Qualification",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="learners",
+        help_text="The qualification the learner is registered on",
+    )
 
     objects = LearnerQuerySet.as_manager()
 

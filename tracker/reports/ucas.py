@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
+from django.utils import timezone
 from openpyxl import Workbook
 
+from tracker.assessment.qualifications import QualificationProgress, qualification_progress_for
 from tracker.lib.spreadsheets import CellMaker, csv_cell, set_widths
 from tracker.models import Learner
 
@@ -67,18 +69,46 @@ def learners_for_export(learners) -> list[Learner]:
 
 
 def ucas_rows(learners: list[Learner]) -> list[UcasRow]:
-    """Return the export's rows for `learners` (from `learners_for_export`)."""
+    """Return the export's rows for `learners` (from `learners_for_export`): the predicted
+    qualification grade, its UCAS points and whether they rest on unverified figures come
+    from `qualification_progress_for`; the date is the newest unit prediction behind it (a
+    tracked unit's prediction, or a grade-only unit's predicted grade). Queries: those of
+    `qualification_progress_for`, whatever the number of learners."""
+    states = qualification_progress_for(learners)
     rows = []
     for learner in learners:
         teachers = learner.group.teachers.all() if learner.group_id else []
+        teacher = ", ".join(sorted(str(teacher) for teacher in teachers))
+        state = states.get(learner.pk)
+        if state is None:
+            rows.append(UcasRow(learner.candidate_number, learner.legal_full_name, teacher=teacher))
+            continue
+        predicted = state.predicted
         rows.append(
             UcasRow(
                 candidate_number=learner.candidate_number,
                 legal_name=learner.legal_full_name,
-                teacher=", ".join(sorted(str(teacher) for teacher in teachers)),
+                qualification=f"{state.qualification.name} ({state.qualification.code})",
+                predicted_grade=predicted.words,
+                tariff_points=predicted.ucas,
+                teacher=teacher,
+                predicted_on=newest_prediction_date(state),
+                unverified=not predicted.verified,
             )
         )
     return rows
+
+
+def newest_prediction_date(state: QualificationProgress) -> date | None:
+    """Return the local date of the newest prediction among the qualification's units, or
+    None when no unit has one."""
+    moments = []
+    for row in state.rows:
+        if row.progress is not None and row.progress.prediction is not None:
+            moments.append(row.progress.prediction.predicted_at)
+        if row.result is not None and row.result.predicted:
+            moments.append(row.result.updated_at)
+    return timezone.localdate(max(moments)) if moments else None
 
 
 class _Line:

@@ -5,9 +5,11 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.conftest import make_learner
+from tests.tracker.assessment.test_qualifications import diploma_on_200_points
 from tracker.reports.ucas import HEADERS
 
 HOSTILE = {
@@ -83,8 +85,6 @@ def test_teachers_export_only_their_groups_and_bad_choices_are_form_errors(cast,
 
 
 def test_leavers_are_left_out(cast, client_for):
-    from django.utils import timezone
-
     cast.other_learner.left_on = timezone.localdate()
     cast.other_learner.save()
     rows = csv_rows(download(client_for("admin"), format="csv"))
@@ -97,7 +97,25 @@ def test_the_export_takes_the_same_queries_however_many_learners(
 ):
     for number in range(extra):
         make_learner(cast.centre, cast.group, f"{number + 100:04d}", "Extra", f"N{number}")
+    diploma_on_200_points(cast)
     admin = client_for("admin")
-    # session, user, staff centre (role), groups listed, centre, learners, group teachers
-    with django_assert_num_queries(7):
+    # session, user, staff centre (role), groups listed, centre, learners, group teachers;
+    # the qualification service: qualifications, their units, point ranges, the centre's
+    # ranges, UCAS tariffs, unit points, grade-only results, then progress_for's enrolments,
+    # criteria, topics, decisions, predictions, exam marks, boundaries, points, assignments.
+    with django_assert_num_queries(23):
         download(admin, format="csv")
+
+
+def test_the_200_points_diploma_is_predicted_dd_with_its_ucas_points(cast, client_for):
+    diploma_on_200_points(cast)
+    rows = csv_rows(download(client_for("teacher"), group=cast.group.pk, format="csv"))
+    lara = dict(zip(HEADERS, next(row for row in rows if row[0] == "0001"), strict=True))
+    assert "Diploma" in lara["Qualification"] and "05833" in lara["Qualification"]
+    assert lara["Predicted grade"] == "Distinction Distinction (DD)"
+    assert lara["UCAS tariff points"] == "96"
+    assert lara["Date"] == timezone.localdate().isoformat()
+    assert lara["Check"].startswith("Unverified")
+    sheet = load_workbook(io.BytesIO(download(client_for("admin"), format="xlsx"))).active
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "0001")
+    assert row[3:5] == ("Distinction Distinction (DD)", 96)

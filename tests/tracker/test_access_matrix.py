@@ -80,6 +80,12 @@ GET_MATRIX = {
     "mark": (ENROLMENT, row(LOGIN, 302, 404, 200, 404, 200, 200)),
     "decide": (ENROLMENT, GET_REFUSED),
     "predict": (ENROLMENT, GET_REFUSED),
+    "my_planner": (lambda c: {}, row(LOGIN, 200, 200, 403, 403, 403, 403)),
+    "learner_planner": (
+        lambda c: {"pk": c.learner.pk},
+        row(LOGIN, 302, 404, 200, 404, 200, 200),
+    ),
+    "planner_save": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
     "authorise": (ENROLMENT, GET_REFUSED),
     "staff_evidence": (ENROLMENT, row(LOGIN, 403, 404, 200, 404, 403, 403)),
     "grid": (
@@ -213,6 +219,7 @@ POST_MATRIX = {
         ASSESSORS_ONLY,
     ),
     "predict": (ENROLMENT, lambda c: {"grade": "M"}, ASSESSORS_ONLY),
+    "planner_save": (lambda c: {"pk": c.learner.pk}, lambda c: {"u6": "M"}, ASSESSORS_ONLY),
     "iv_start": (
         lambda c: {},
         lambda c: {"group": c.group.pk, "unit": c.unit30.pk, "kind": "interim"},

@@ -286,3 +286,42 @@ class BoundarySetForm(CleansText, forms.ModelForm):
             del self.fields["near_pass"]
         if self.instance.pk is None and unit.exam_max_mark:
             self.initial.setdefault("max_mark", unit.exam_max_mark)
+
+
+class PlannerForm(CleansText, forms.Form):
+    """The what-if planner: a grade per unit of the learner's qualification not yet
+    finished, as a GET query (nothing is saved) or, for a teacher, a POST that saves it.
+
+    Built with the learner's `state` (`qualification_progress_for`): one field `u<number>`
+    per open unit, offering the grades that unit can be given (`UnitRow.allowed_grades`,
+    Near Pass only where the unit awards it); an optional unit not taken yet may also be left
+    out ("Not taking it"). A blank or missing field keeps the current prediction; any other
+    value is a form error. `choices()` returns {unit number: Grade} for the units given.
+    """
+
+    def __init__(self, *args, state, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_rows = []
+        taken = [row for row in state.rows if not row.finished]
+        for row in taken + state.available:
+            blank = "Not taking it" if row in state.available else "Keep the current prediction"
+            name = f"u{row.number}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"Unit {row.number}: {row.title}",
+                required=False,
+                choices=[("", blank)] + [(g.value, g.label) for g in row.allowed_grades],
+                initial=row.predicted.value if row.predicted else "",
+            )
+            self.fields[name].widget.attrs["class"] = "form-select"
+            self.unit_rows.append((row, name))
+
+    def choices(self) -> dict[int, Grade]:
+        return {
+            row.number: Grade(self.cleaned_data[name])
+            for row, name in self.unit_rows
+            if self.cleaned_data.get(name)
+        }
+
+    def unit_fields(self) -> list:
+        """(row, bound field) pairs in unit order, for the page."""
+        return [(row, self[name]) for row, name in self.unit_rows]

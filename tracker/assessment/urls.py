@@ -2,10 +2,13 @@
 
 from django.urls import path
 
-from tracker.assessment.views import assignments, boundaries, datasheets, grid, marking
+from tracker.assessment.views import assignments, boundaries, datasheets, grid, marking, planner
 
 urlpatterns = [
     path("marking/", marking.queue, name="queue"),
+    path("me/planner/", planner.my_planner, name="my_planner"),
+    path("learners/<int:pk>/planner/", planner.learner_planner, name="learner_planner"),
+    path("learners/<int:pk>/planner/save/", planner.save_planner, name="planner_save"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/", marking.mark, name="mark"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/predict/", marking.predict, name="predict"),

@@ -16,6 +16,7 @@ from tracker.people.forms import LeaveForm, MoveLearnerForm, ReinstateForm, Targ
 from tracker.people.invitations import sign_in_state
 from tracker.people.leavers import LeaverError, mark_left, reinstate
 from tracker.people.targets import set_target
+from tracker.reports.qualification_summary import summaries_for
 
 
 def _enrolments_with_units():
@@ -44,6 +45,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "teachers": group.teachers.all(),
         "verifiers": group.internal_verifiers.all(),
+        "qualification_summary": summaries_for(list(learners)).get(group.pk),
     }
     return render(request, "tracker/people/group_detail.html", context)
 

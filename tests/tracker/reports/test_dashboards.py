@@ -68,10 +68,11 @@ def test_teacher_dashboard_query_count_does_not_grow(cast, client_for):
     client = client_for("teacher")
     # session, user, groups, enrolments, criteria, topics, decisions, predictions,
     # exam marks, boundaries, points, late assignments, latest evidence, marking backlog,
-    # upcoming deadlines, open internal verification actions, navigation learner record
+    # upcoming deadlines, open internal verification actions, navigation learner record,
+    # learners for the qualification summary (none registered on a qualification here)
     before = count_queries(client, reverse("teacher_home"))
     add_learners(cast, 6)
-    assert count_queries(client, reverse("teacher_home")) == before == 17
+    assert count_queries(client, reverse("teacher_home")) == before == 18
 
 
 def test_centre_dashboard_query_count_does_not_grow(cast, client_for):

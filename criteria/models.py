@@ -484,6 +484,10 @@ class QualificationGradeRange(models.Model):
     def __str__(self) -> str:
         return f"{self.qualification.code} {self.label} from {self.minimum_points}"
 
+    def clean(self) -> None:
+        """Refuse a label that is not a grade of the qualification's size (the admin)."""
+        _check_label(self.label, self.qualification if self.qualification_id else None)
+
 
 class UcasTariff(models.Model):
     """UCAS tariff points for one qualification grade."""
@@ -504,3 +508,20 @@ class UcasTariff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.qualification.code} {self.label} = {self.points} UCAS points"
+
+    def clean(self) -> None:
+        _check_label(self.label, self.qualification if self.qualification_id else None)
+
+
+def _check_label(label: str, qualification: Qualification | None) -> None:
+    try:
+        letters = grading.qualification_letters(label)
+    except grading.GradingError as error:
+        raise ValidationError({"label": str(error)}) from None
+    if qualification is not None and len(letters) != qualification.letters:
+        raise ValidationError(
+            {
+                "label": f"The {qualification.short_name} is graded with {qualification.letters} "
+                "letter(s), e.g. DM for a double grade"
+            }
+        )

@@ -138,7 +138,7 @@ def get_staff_for_admin(admin: User, pk: int) -> User:
 def get_learner_for_user(user: User, pk: int) -> Learner:
     """Return a learner the user may see (404 for outsiders)."""
     return get_object_or_404(
-        Learner.objects.for_user(user).select_related("group", "centre"), pk=pk
+        Learner.objects.for_user(user).select_related("group", "centre", "qualification"), pk=pk
     )
 
 

@@ -448,3 +448,17 @@ def test_a_unit_size_without_points_is_refused(qual_dir):
 def test_a_folder_without_qualifications_leaves_them_alone(spec_dir):
     call_command("load_specs", "--dir", str(spec_dir))
     assert Qualification.objects.filter(code="05833").exists()
+
+
+def test_the_admin_refuses_a_range_label_of_the_wrong_size(db):
+    from django.core.exceptions import ValidationError
+
+    from criteria.models import QualificationGradeRange
+
+    diploma = Qualification.objects.get(code="05833")
+    for label in ("DDD", "XY"):
+        row = QualificationGradeRange(
+            qualification=diploma, label=label, minimum_points=500, source="typed"
+        )
+        with pytest.raises(ValidationError):
+            row.full_clean()

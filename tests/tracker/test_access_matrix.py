@@ -36,6 +36,13 @@ def ENROLMENT(c):  # noqa: N802 - reads as a constant in the tables below
     return {"pk": c.learner.pk, "enrolment_pk": c.enrolment.pk}
 
 
+def QUALIFICATION(c):  # noqa: N802 - reads as a constant in the tables below
+    """A shared qualification (the same for every centre): the 2016 Diploma."""
+    from criteria.models import Qualification
+
+    return Qualification.objects.get(code="05833").pk
+
+
 # name -> (kwargs from the cast, expected GET status per role)
 GET_MATRIX = {
     "home": (lambda c: {}, row(LOGIN, 302, 302, 302, 302, 302, 302)),
@@ -52,6 +59,13 @@ GET_MATRIX = {
     "learner_leave": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
     "learner_reinstate": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
     "centre:leavers": (lambda c: {}, ADMIN_ONLY),
+    "centre:qualifications": (lambda c: {}, ADMIN_ONLY),
+    "centre:qualification_ranges": (lambda c: {"pk": QUALIFICATION(c)}, ADMIN_ONLY),
+    "learner_qualification": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
+    "learner_units": (lambda c: {"pk": c.learner.pk}, row(LOGIN, 403, 403, 200, 404, 200, 200)),
+    "grades_import": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 200)),
+    "grades_import_confirm": (lambda c: {}, GET_REFUSED),
+    "grades_import_cancel": (lambda c: {}, GET_REFUSED),
     "centre:home": (lambda c: {}, ADMIN_ONLY),
     "centre:staff": (lambda c: {}, ADMIN_ONLY),
     "centre:staff_add": (lambda c: {}, ADMIN_ONLY),
@@ -157,6 +171,31 @@ GET_MATRIX = {
 
 # POST-only views: name -> (kwargs, form data, expected POST status per role)
 POST_MATRIX = {
+    "learner_qualification": (
+        lambda c: {"pk": c.learner.pk},
+        lambda c: {"qualification": ""},
+        row(LOGIN, 403, 403, 302, 404, 403, 302),
+    ),
+    "learner_units": (
+        lambda c: {"pk": c.learner.pk},
+        lambda c: {},
+        row(LOGIN, 403, 403, 302, 404, 403, 302),
+    ),
+    "centre:qualification_ranges": (
+        lambda c: {"pk": QUALIFICATION(c)},
+        lambda c: {},
+        row(LOGIN, 403, 403, 403, 403, 403, 302),
+    ),
+    "grades_import_confirm": (
+        lambda c: {},
+        lambda c: {"token": "0" * 32},
+        row(LOGIN, 403, 403, 302, 302, 403, 302),
+    ),
+    "grades_import_cancel": (
+        lambda c: {},
+        lambda c: {"token": "0" * 32},
+        row(LOGIN, 403, 403, 302, 302, 403, 302),
+    ),
     "learner_target": (
         lambda c: {"pk": c.learner.pk, "enrolment_pk": c.learner.enrolments.first().pk},
         lambda c: {},
@@ -374,6 +413,9 @@ NOT_CENTRE_DATA = {
 # Pages of a catalogue unit that show and change only the visitor's own centre's series
 # (grade boundaries); test_boundaries_by_unit_show_only_the_visitors_centre checks them.
 OWN_CENTRE_BY_UNIT = {"unit_boundaries", "series_add"}
+# A shared qualification's point ranges as the visitor's own centre entered them;
+# test_point_ranges_show_only_the_visitors_centre checks them.
+OWN_CENTRE_BY_QUALIFICATION = {"centre:qualification_ranges"}
 
 
 @pytest.fixture
@@ -408,7 +450,10 @@ def _first_centre_names(cast) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ELSEWHERE_ROLES)
-@pytest.mark.parametrize("name", sorted(set(GET_MATRIX) - NOT_CENTRE_DATA - OWN_CENTRE_BY_UNIT))
+@pytest.mark.parametrize(
+    "name",
+    sorted(set(GET_MATRIX) - NOT_CENTRE_DATA - OWN_CENTRE_BY_UNIT - OWN_CENTRE_BY_QUALIFICATION),
+)
 def test_another_centre_reaches_nothing_by_get(name, role, cast, elsewhere):
     from django.test import Client
     from django.urls import reverse
@@ -429,7 +474,9 @@ def test_another_centre_reaches_nothing_by_get(name, role, cast, elsewhere):
 
 
 @pytest.mark.parametrize("role", ELSEWHERE_ROLES)
-@pytest.mark.parametrize("name", sorted(set(POST_MATRIX) - OWN_CENTRE_BY_UNIT))
+@pytest.mark.parametrize(
+    "name", sorted(set(POST_MATRIX) - OWN_CENTRE_BY_UNIT - OWN_CENTRE_BY_QUALIFICATION)
+)
 def test_another_centre_changes_nothing_by_post(name, role, cast, elsewhere):
     from django.test import Client
     from django.urls import reverse
@@ -462,3 +509,22 @@ def test_boundaries_by_unit_show_only_the_visitors_centre(cast, elsewhere):
     for role in ("teacher", "iv", "learner"):
         client.force_login(elsewhere[role])
         assert client.get(reverse("unit_boundaries", args=[cast.unit6.pk])).status_code == 403
+
+
+def test_point_ranges_show_only_the_visitors_centre(cast, elsewhere):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tracker.models import CentreGradeRange
+
+    CentreGradeRange.objects.create(
+        centre=cast.centre, qualification_id=QUALIFICATION(cast), label="DD", minimum_points=4321
+    )
+    client = Client()
+    client.force_login(elsewhere["admin"])
+    url = reverse("centre:qualification_ranges", kwargs={"pk": QUALIFICATION(cast)})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "4321" not in page.content.decode()
+    assert client.post(url, {}).status_code == 302
+    assert CentreGradeRange.objects.filter(centre=cast.centre).count() == 1

@@ -91,6 +91,10 @@ FIELDS = [
     "ranges-0-low",
     "ranges-0-high",
     "ranges-0-target",
+    # qualifications: registration, a centre's point ranges, grade-only units
+    "qualification",
+    "r0",
+    "r1",
     # invitations, sign-in letters and the first sign-in with a code
     "who",
     "code",
@@ -149,6 +153,10 @@ def per_record_fields(cast) -> list[str]:
     """Field names carrying a record's id: exam marks per learner-unit, IV checks per decision."""
     names = [f"mark-{e.pk}" for e in cast.learner.enrolments.all()]
     names += [f"e{e.pk}-target_grade" for e in cast.learner.enrolments.all()]
+    from criteria.models import QualificationUnit
+
+    for unit in QualificationUnit.objects.filter(qualification__code="05833", number__in=[1, 2]):
+        names += [f"a{unit.pk}", f"p{unit.pk}"]
     for decision in cast.enrolment.decisions.all():
         names += [f"{field}-{decision.pk}" for field in ("agree", "comment", "action", "due")]
     return names

@@ -325,3 +325,59 @@ class PlannerForm(CleansText, forms.Form):
     def unit_fields(self) -> list:
         """(row, bound field) pairs in unit order, for the page."""
         return [(row, self[name]) for row, name in self.unit_rows]
+
+
+GRADE_ONLY_CHOICES = [("", "Not yet")] + [(grade.value, grade.label) for grade in Grade]
+
+
+class GradeOnlyForm(CleansText, forms.Form):
+    """A learner's grade achieved and predicted grade on each grade-only unit of their
+    qualification: fields `a<unit id>` and `p<unit id>`. A unit whose fields the post leaves
+    out keeps its grades ("Not yet" is a choice the form sends)."""
+
+    def __init__(self, *args, units, grades_for, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = list(units)
+        for unit in self.units:
+            choices = [("", "Not yet")] + [(g.value, g.label) for g in grades_for(unit)]
+            label = f"Unit {unit.number}: {unit.title}"
+            self.fields[f"a{unit.pk}"] = forms.ChoiceField(
+                label=f"{label}, grade achieved", choices=choices, required=False
+            )
+            self.fields[f"p{unit.pk}"] = forms.ChoiceField(
+                label=f"{label}, predicted grade", choices=choices, required=False
+            )
+
+    def changes(self) -> list[tuple]:
+        """Return (unit, achieved, predicted) for each unit whose both fields were sent."""
+        sent = []
+        for unit in self.units:
+            names = (self.add_prefix(f"a{unit.pk}"), self.add_prefix(f"p{unit.pk}"))
+            if all(name in self.data for name in names):
+                sent.append(
+                    (unit, self.cleaned_data[f"a{unit.pk}"], self.cleaned_data[f"p{unit.pk}"])
+                )
+        return sent
+
+
+class GradesImportForm(CleansText, forms.Form):
+    file = forms.FileField(
+        label="Grades file (CSV or XLSX)",
+        help_text="A header row, then one row per learner and unit: candidate number, unit, "
+        "grade and/or prediction.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError("The file is over 10 MB: split it.")
+        return upload
+
+
+class GradesConfirmForm(CleansText, forms.Form):
+    """Which previewed grades file a confirmation or a cancel is about."""
+
+    token = forms.RegexField(r"^[0-9a-f]{32}$", widget=forms.HiddenInput)

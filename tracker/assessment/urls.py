@@ -2,9 +2,21 @@
 
 from django.urls import path
 
-from tracker.assessment.views import assignments, boundaries, datasheets, grid, marking, planner
+from tracker.assessment.views import (
+    assignments,
+    boundaries,
+    datasheets,
+    grade_only,
+    grid,
+    marking,
+    planner,
+)
 
 urlpatterns = [
+    path("learners/<int:pk>/qualification-units/", grade_only.learner_units, name="learner_units"),
+    path("grades/import/", grade_only.grades_import, name="grades_import"),
+    path("grades/import/confirm/", grade_only.grades_import_confirm, name="grades_import_confirm"),
+    path("grades/import/cancel/", grade_only.grades_import_cancel, name="grades_import_cancel"),
     path("marking/", marking.queue, name="queue"),
     path("me/planner/", planner.my_planner, name="my_planner"),
     path("learners/<int:pk>/planner/", planner.learner_planner, name="learner_planner"),

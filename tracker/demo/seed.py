@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from criteria.models import BoundarySet, ExamSeries, TopicItem, Unit
+from criteria.models import BoundarySet, ExamSeries, Qualification, TopicItem, Unit
 from tracker.assessment.services import decision_for, record_decision
 from tracker.demo.centre import (
     DEMO_CENTRE_NUMBER,
@@ -23,6 +23,8 @@ from tracker.models import (
     Centre,
     Enrolment,
     ExamMark,
+    GradeOnlyChange,
+    GradeOnlyResult,
     LeadAssessor,
     Learner,
     Prediction,
@@ -102,6 +104,7 @@ class DemoSeeder:
                     continue
                 set_target(enrolment, GRADES[(index + offset) % 3], staff["admin"], "import")
         self.seed_assessment(centre, [first_group, second_group], units)
+        self.seed_qualifications(centre, units)
         return {"staff": len(staff), "learners": len(DEMO_LEARNERS)}
 
     def seed_assessment(self, centre, groups, units) -> None:
@@ -221,3 +224,92 @@ class DemoSeeder:
                 "Secure in class questioning.",
                 decision.revision,
             )
+
+    def seed_qualifications(self, centre, units) -> None:
+        """Register the learners on qualifications and give their other units grades.
+
+        Most are on a 2016 qualification (Unit 6 tracked, the other units grade-only, Unit 30
+        outside it); every fourth is on the 2012 Subsidiary Diploma, where Unit 30 counts and
+        Unit 6 is outside. Amelia Khan (the first learner) is on the Diploma with predictions
+        adding up to 200 points, OCR's worked example of DD. Skipped when the qualifications
+        are not loaded (load_specs loads them).
+        """
+        qualifications = Qualification.objects.in_bulk(
+            ["05831", "05833", "L3-2012-SUBDIP"], field_name="code"
+        )
+        if len(qualifications) < 3:
+            return
+        learners = list(
+            Learner.objects.filter(centre=centre)
+            .order_by("candidate_number")
+            .select_related("group")
+        )
+        results, changes = [], []
+        for index, learner in enumerate(learners):
+            if index % 4 == 3:
+                code = "L3-2012-SUBDIP"
+            elif index == 0 or index % 2 == 1:
+                code = "05833"
+            else:
+                code = "05831"
+            qualification = qualifications[code]
+            learner.qualification = qualification
+            teacher = learner.group.teachers.order_by("pk").first()
+            taken = self._units_taken(qualification)
+            for number, unit in taken.items():
+                if unit.unit_id is not None:
+                    continue  # tracked in full: its progress counts
+                achieved, predicted = self._grades(index, number)
+                results.append(
+                    GradeOnlyResult(
+                        learner=learner,
+                        qualification_unit=unit,
+                        achieved=achieved,
+                        predicted=predicted,
+                        updated_by=teacher,
+                    )
+                )
+            if code != "L3-2012-SUBDIP" and index % 3 != 2:
+                Prediction.objects.create(
+                    enrolment=learner.enrolments.get(unit=units[6]),
+                    grade="M" if index == 0 else "RPMD"[index % 4],
+                    note="From Mock 1 and class questions",
+                    predicted_by=teacher,
+                )
+        Learner.objects.bulk_update(learners, ["qualification"])
+        for result in GradeOnlyResult.objects.bulk_create(results):
+            changes.append(
+                GradeOnlyChange(
+                    result=result,
+                    new_achieved=result.achieved,
+                    new_predicted=result.predicted,
+                    changed_by=result.updated_by,
+                )
+            )
+        GradeOnlyChange.objects.bulk_create(changes)
+
+    @staticmethod
+    def _units_taken(qualification) -> dict:
+        """The mandatory units and optional units filling the optional size (the highest
+        numbers first, which fill the demo's sizes exactly)."""
+        units = list(qualification.units.order_by("-number"))
+        per_credit = qualification.suite.points_basis == "credit"
+        taken, room = {}, qualification.optional_size
+        for unit in units:
+            size = (unit.credits or 0) if per_credit else unit.glh
+            if unit.mandatory:
+                taken[unit.number] = unit
+            elif size <= room:
+                taken[unit.number] = unit
+                room -= size
+        return dict(sorted(taken.items()))
+
+    @staticmethod
+    def _grades(index: int, number: int) -> tuple[str, str]:
+        """(achieved, predicted) for a demo learner's grade-only unit: units 1 and 2 were
+        finished last year; Amelia's grades add up to OCR's 200-point DD example."""
+        if index == 0:
+            plan = {1: ("M", ""), 2: ("D", ""), 7: ("", "D"), 8: ("", "D"), 11: ("", "D")}
+            return plan.get(number, ("", "M"))
+        grade = "PMDM"[(index + number) % 4]
+        return (grade, "") if number in (1, 2) else ("", grade)

@@ -7,7 +7,8 @@ from django.contrib.auth.forms import SetPasswordForm, SetPasswordMixin
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
-from criteria.models import Unit
+from criteria import grading
+from criteria.models import Qualification, Unit
 from tracker import access
 from tracker.lib.forms import CleansText, IdsModelMultipleChoiceField
 from tracker.models import (
@@ -476,3 +477,65 @@ class InvitationPasswordForm(CleansText, SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "Choose a password"
         self.fields["new_password2"].label = "Type the password again"
+
+
+class QualificationForm(CleansText, forms.Form):
+    """The qualification a learner is registered on; "Not registered" is a choice the form
+    sends, so a post that leaves the field out changes nothing."""
+
+    qualification = forms.ModelChoiceField(
+        label="Qualification",
+        queryset=Qualification.objects.select_related("suite"),
+        required=False,
+        empty_label="Not registered",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.add_prefix("qualification") not in self.data:
+            raise forms.ValidationError("Choose a qualification or Not registered.")
+        return cleaned
+
+
+class CentreRangesForm(CleansText, forms.Form):
+    """The minimum points of each grade of a qualification, from the centre's handbook.
+
+    Every grade needs a figure, or every box is left empty to go back to the shipped figures.
+    Figures are checked by `criteria.grading.ordered_ranges` and must rise with the grade.
+    """
+
+    def __init__(self, *args, labels: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = labels
+        for index, label in enumerate(labels):
+            self.fields[f"r{index}"] = forms.IntegerField(
+                label=f"{grading.qualification_grade_words(label)}: minimum points",
+                min_value=0,
+                max_value=100000,
+                required=False,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        values = [cleaned.get(f"r{index}") for index in range(len(self.labels))]
+        if all(value is None for value in values):
+            cleaned["ranges"] = []
+            return cleaned
+        if any(value is None for value in values):
+            raise forms.ValidationError(
+                "Enter the minimum points of every grade, or leave every box empty to use the "
+                "shipped figures."
+            )
+        ranges = list(zip(self.labels, values, strict=True))
+        try:
+            grading.ordered_ranges(ranges)
+        except grading.GradingError as error:
+            raise forms.ValidationError(str(error)) from None
+        if values != sorted(values):
+            raise forms.ValidationError(
+                "The minimum points must rise with the grade, from the lowest grade to the highest."
+            )
+        cleaned["ranges"] = ranges
+        return cleaned

@@ -37,7 +37,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from criteria.grading import Grade, GradingError
-from criteria.models import Unit
+from criteria.models import Qualification, Unit
 from tracker import access
 from tracker.lib.storage import delete_older_than
 from tracker.lib.text import clean_line
@@ -107,6 +107,13 @@ ALIASES = {
     "unit": ["unit", "unit number", "unit no"],
     "target_grade": ["target grade", "target", "minimum target grade", "mtg", "min target"],
     "uln": ["uln", "unique learner number"],
+    "qualification": [
+        "qualification",
+        "qualification code",
+        "qualification name",
+        "course code",
+        "entry code",
+    ],
     "average_gcse": [
         "average gcse",
         "average gcse score",
@@ -150,6 +157,7 @@ LABELS = {
     "status": "Status",
     "left_on": "Leaving date",
     "leaving_reason": "Reason for leaving",
+    "qualification": "Qualification",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 20000
@@ -191,6 +199,7 @@ class LearnerRow:
     action: str = "add"  # add, update, unchanged
     changes: list[str] = field(default_factory=list)
     set_group: bool = False  # whether importing puts the learner into `group`
+    qualification_id: int | None = None  # the qualification the file names (None: keep)
     kept_group_id: int | None = None  # the group an existing learner stays in
 
 
@@ -239,6 +248,8 @@ class ImportPlan:
     leavers: list[Leaving] = field(default_factory=list)  # offered, marked only if mark_leavers
     mark_leavers: bool = False
     not_added: list[LearnerRow] = field(default_factory=list)  # new rows of learners who left
+    # Qualifications by code and by full name (case-insensitive), for the Qualification column
+    qualifications: dict[str, Qualification] = field(default_factory=dict)
 
     @property
     def to_add(self) -> list[LearnerRow]:
@@ -455,6 +466,8 @@ def build_plan(
         plan.errors = header_errors
         return plan
     units = {unit.number: unit for unit in Unit.objects.all()}
+    if "qualification" in columns:
+        plan.qualifications = qualification_lookup()
     by_candidate: dict[str, LearnerRow] = {}
     for number, cells in enumerate(rows[1:], start=2):
         record = _parse_row(number, cells, columns, units, plan)
@@ -589,9 +602,19 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
             targets[unit_number] = grade
     elif grade_text:
         fail("target_grade", "a target grade needs a Unit column saying which unit it is for")
+    qualification = None
+    if cell("qualification"):
+        qualification = plan.qualifications.get(cell("qualification").casefold())
+        if qualification is None:
+            fail(
+                "qualification",
+                f"unknown qualification '{cell('qualification')}' (use its code, e.g. 05833, "
+                "or its full name)",
+            )
     if len(errors) > before:
         return None
     return LearnerRow(
+        qualification_id=qualification.pk if qualification else None,
         row=number,
         candidate_number=candidate,
         first_name=cell("first_name"),
@@ -642,6 +665,16 @@ def _leaving(cell, fail, columns) -> tuple[date | None, str]:
         return left_on, reason[: Learner._meta.get_field("leaving_reason").max_length]
     fail("left_on", f"'{text}' is not a date (write it as 20/11/2026)")
     return None, ""
+
+
+def qualification_lookup() -> dict[str, Qualification]:
+    """Return every qualification by its code and by its full name, in lower case: what a
+    file's Qualification column may hold."""
+    lookup = {}
+    for qualification in Qualification.objects.all():
+        lookup[qualification.code.casefold()] = qualification
+        lookup[qualification.name.casefold()] = qualification
+    return lookup
 
 
 def _noun(name: str) -> str:
@@ -758,6 +791,12 @@ def _compare_with_database(
             and not any(change.startswith("Email:") for change in changes)
         ):
             changes.append(f"Account email: {account.email or '—'} → {row.email}")
+        if row.qualification_id and row.qualification_id != learner.qualification_id:
+            names = {q.pk: q.name for q in plan.qualifications.values()}
+            changes.append(
+                f"{LABELS['qualification']}: {names.get(learner.qualification_id, '—')} → "
+                f"{names[row.qualification_id]}"
+            )
         if row.average_gcse is not None and row.average_gcse != learner.average_gcse:
             changes.append(f"Average GCSE: {learner.average_gcse or '—'} → {row.average_gcse}")
         current = learner.group
@@ -990,6 +1029,7 @@ def _add_learners(plan: ImportPlan, groups, units, user, usernames: _Usernames) 
             average_gcse=row.average_gcse,
             group=groups[row.group],
             user=account,
+            qualification_id=row.qualification_id,
         )
         for row, account in zip(rows, accounts, strict=True)
     )
@@ -1016,6 +1056,8 @@ def _update_learners(plan: ImportPlan, groups, units, user, usernames: _Username
                 setattr(learner, name, getattr(row, name))
         if row.average_gcse is not None:
             learner.average_gcse = row.average_gcse
+        if row.qualification_id:
+            learner.qualification_id = row.qualification_id
         if row.set_legal:
             learner.legal_first_name = row.legal_first_name
             learner.legal_last_name = row.legal_last_name

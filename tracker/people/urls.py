@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from tracker.people.views import centre, imports, invitations, learners, years
+from tracker.people.views import centre, imports, invitations, learners, qualifications, years
 
 centre_urlpatterns = [
     path("", centre.home, name="home"),
@@ -24,6 +24,12 @@ centre_urlpatterns = [
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
     path("import/cancel/", imports.import_cancel, name="import_cancel"),
     path("leavers/", learners.leavers, name="leavers"),
+    path("qualifications/", qualifications.qualification_list, name="qualifications"),
+    path(
+        "qualifications/<int:pk>/ranges/",
+        qualifications.qualification_ranges,
+        name="qualification_ranges",
+    ),
 ]
 
 urlpatterns = [
@@ -38,6 +44,11 @@ urlpatterns = [
     path("learners/<int:pk>/leave/", learners.leave_learner, name="learner_leave"),
     path("learners/<int:pk>/reinstate/", learners.reinstate_learner, name="learner_reinstate"),
     path("learners/<int:pk>/invite/", invitations.learner_invite, name="learner_invite"),
+    path(
+        "learners/<int:pk>/qualification/",
+        qualifications.learner_qualification,
+        name="learner_qualification",
+    ),
     # Signing in for the first time: an invitation link, or a printed letter's code; and
     # "Forgot your password?" reaching accounts that never had one (before Django's own).
     path(

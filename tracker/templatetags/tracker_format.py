@@ -78,3 +78,15 @@ def status_badge(value) -> str:
 def status_class(value) -> str:
     """Return the class a status is coloured with ("status-not_yet")."""
     return _status(value).css_class
+
+
+@register.filter
+def qualification_grade(value) -> str:
+    """Return a qualification grade in words ("Distinction Merit (DM)"); Unclassified for
+    none (`criteria.grading.qualification_grade_words`)."""
+    from criteria.grading import GradingError, qualification_grade_words
+
+    try:
+        return qualification_grade_words(value or None)
+    except GradingError:
+        return str(value)

@@ -12,7 +12,13 @@ from tracker import access
 from tracker.assessment.progress import progress_for
 from tracker.lib.forms import valid_or_400
 from tracker.models import Enrolment, Learner, TargetChange
-from tracker.people.forms import LeaveForm, MoveLearnerForm, ReinstateForm, TargetForm
+from tracker.people.forms import (
+    LeaveForm,
+    MoveLearnerForm,
+    QualificationForm,
+    ReinstateForm,
+    TargetForm,
+)
 from tracker.people.invitations import sign_in_state
 from tracker.people.leavers import LeaverError, mark_left, reinstate
 from tracker.people.targets import set_target
@@ -82,6 +88,9 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if editable
         else {},
         "move_form": MoveLearnerForm(learner=learner) if admin else None,
+        "qualification_form": QualificationForm(initial={"qualification": learner.qualification_id})
+        if editable
+        else None,
         # Only the centre admin invites (access.get_learner_for_admin), so only they see it.
         "signin": sign_in_state(learner.user) if admin and learner.user_id else None,
         "leave_form": LeaveForm(initial={"left_on": timezone.localdate()}) if admin else None,

@@ -3,8 +3,9 @@
 from django.db import transaction
 
 from criteria.grading import Grade
+from tracker.assessment.grade_only import save_result
 from tracker.assessment.qualifications import GRADE_ONLY, TRACKED, QualificationProgress
-from tracker.models import GradeOnlyChange, GradeOnlyResult, Prediction
+from tracker.models import Prediction
 
 PLANNER_NOTE = "Set with the what-if planner"
 
@@ -19,8 +20,9 @@ def save_plan(state: QualificationProgress, choices: dict[int, Grade], user) -> 
     `choices` is {unit number: Grade} from `PlannerForm.choices()`, checked against `state`
     (open units only, allowed grades). A tracked unit gets a new `Prediction` (history kept,
     noted "Set with the what-if planner"); a grade-only unit's `GradeOnlyResult.predicted` is
-    set, with a `GradeOnlyChange`. A unit whose prediction already equals the choice is left
-    alone. All or nothing (one transaction). Raises PlanError for a learner who has left.
+    set through `grade_only.save_result` (history kept). A unit whose prediction already
+    equals the choice is left alone. All or nothing (one transaction). Raises PlanError for
+    a learner who has left.
     """
     learner = state.learner
     if learner.left_on is not None:
@@ -57,18 +59,5 @@ def _already_predicted(row, grade: Grade) -> bool:
 
 
 def _predict_grade_only(learner, row, grade: Grade, user) -> None:
-    result, _ = GradeOnlyResult.objects.select_for_update().get_or_create(
-        learner=learner, qualification_unit=row.qualification_unit
-    )
-    old = result.predicted
-    result.predicted = grade.value
-    result.updated_by = user
-    result.save()
-    GradeOnlyChange.objects.create(
-        result=result,
-        old_achieved=result.achieved,
-        new_achieved=result.achieved,
-        old_predicted=old,
-        new_predicted=grade.value,
-        changed_by=user,
-    )
+    achieved = row.result.achieved if row.result is not None else ""
+    save_result(learner, row.qualification_unit, achieved, grade.value, user)

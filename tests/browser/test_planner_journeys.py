@@ -62,3 +62,27 @@ def test_a_teacher_predicts_near_pass_for_unit_6_and_sees_the_note(catalogue, ca
     assert "Note: Near Pass on the mock: revise topic 3" in summary
     assert Prediction.objects.get(enrolment=unit6).grade == "R"
     teacher.shot("near-pass")
+
+
+def test_a_teacher_sees_the_group_distribution_and_saves_a_plan(catalogue, cast, visitor):
+    diploma_on_200_points(cast)
+    teacher = visitor("teacher-planner", 390, 844)
+    teacher.sign_in("teacher")
+    page = teacher.page
+    summary = " ".join(page.inner_text("main").split())
+    assert "Distinction Distinction (DD): 1" in summary
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, "the teacher's home needs horizontal scrolling at 390px"
+    teacher.go(f"/learners/{cast.learner.pk}/planner/")
+    page.select_option("#id_u1", "D")
+    page.wait_for_selector("button:has-text('Save as my prediction')")
+    teacher.check()
+    page.click("button:has-text('Save as my prediction')")
+    page.wait_for_load_state()
+    teacher.check()
+    assert "Saved as your prediction: Unit 1." in page.inner_text("main")
+    unit1 = GradeOnlyResult.objects.get(learner=cast.learner, qualification_unit__number=1)
+    assert unit1.predicted == "D"
+    teacher.shot("planner-saved")

@@ -39,6 +39,13 @@ def test_the_planner_shows_the_change_at_once_and_saves_nothing(cast, client_for
     assert "<html" not in partial
     assert "Distinction* Distinction (D*D)" in partial and "206 points" in partial
     assert "Save as my prediction" not in partial  # learners plan, never save
+    assert "In this plan: Unit 1 Distinction, Unit 2 Distinction, Unit 3 Distinction." in partial
+    # The whole form comes back with every unit: only the changed ones are the plan.
+    everything = {f"u{n}": "M" for n in (5, 7, 8, 9)} | plan
+    partial = learner.get(reverse("my_planner"), everything, headers={"HX-Request": "true"})
+    assert "In this plan: Unit 1 Distinction, Unit 2 Distinction, Unit 3 Distinction." in (
+        partial.content.decode()
+    )
     # Without JavaScript the same query reloads the whole page.
     page = learner.get(reverse("my_planner"), plan).content.decode()
     assert "<html" in page and "206 points" in page

@@ -45,7 +45,12 @@ def _planner(request: HttpRequest, learner: Learner, *, can_save: bool) -> HttpR
     chosen = {}
     if form is not None and form.is_bound:
         if form.is_valid():
-            chosen = form.choices()
+            current = {row.number: row.predicted for row in state.rows}
+            chosen = {
+                number: grade
+                for number, grade in form.choices().items()
+                if current.get(number) != grade
+            }
             plan = what_if(state, chosen)
         else:
             status = 400

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.conftest import SHOTS
 from tests.tracker.assessment.test_qualifications import diploma_on_200_points
 from tracker.models import GradeOnlyResult, Prediction
 
@@ -28,6 +29,8 @@ def test_a_diploma_learner_plans_grades_and_sees_the_grade_change_without_saving
     page.evaluate("() => { window.stillHere = true; }")  # gone if the page reloads
     for unit in ("u1", "u2", "u3"):
         page.select_option(f"#id_{unit}", "D")
+    page.locator("#id_u3").scroll_into_view_if_needed()
+    assert page.locator("#plan-grade").is_visible()
     page.wait_for_function(
         "() => document.querySelector('#plan-grade').textContent.includes('D*D')"
     )
@@ -35,6 +38,7 @@ def test_a_diploma_learner_plans_grades_and_sees_the_grade_change_without_saving
     assert page.inner_text("#plan-points") == "206 points"
     assert page.evaluate("() => window.stillHere === true")
     learner.check()
+    page.screenshot(path=str(SHOTS / "learner-planner-scrolled.png"))
     learner.shot("planner")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -161,6 +161,24 @@ def get_group_for_user(user: User, pk: int) -> TeachingGroup:
     )
 
 
+def ucas_groups_for(user: User) -> QuerySet[TeachingGroup]:
+    """Return the groups whose UCAS predicted grades the user may export: a centre admin
+    every group of their centre, a teacher the groups they teach (an internal verifier
+    alone none: predicted grades are the teachers' word)."""
+    rules = Q(pk__in=[])
+    centre_id = staff_centre_id(user)
+    if has_role(user, "centre_admin") and centre_id:
+        rules |= Q(centre_id=centre_id)
+    if has_role(user, "teacher"):
+        rules |= Q(teachers=user)
+    return TeachingGroup.objects.filter(rules).distinct().select_related("academic_year")
+
+
+def get_ucas_group(user: User, pk: int) -> TeachingGroup:
+    """Return a group of `ucas_groups_for(user)` (404 for any other)."""
+    return get_object_or_404(ucas_groups_for(user), pk=pk)
+
+
 def can_edit_learner(user: User, learner: Learner) -> bool:
     """Teachers of the learner's group and centre admins may change their records; nobody
     changes the records of a learner who has left (they are kept read-only)."""

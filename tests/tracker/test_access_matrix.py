@@ -97,6 +97,12 @@ GET_MATRIX = {
     "mark": (ENROLMENT, row(LOGIN, 302, 404, 200, 404, 200, 200)),
     "decide": (ENROLMENT, GET_REFUSED),
     "predict": (ENROLMENT, GET_REFUSED),
+    "my_planner": (lambda c: {}, row(LOGIN, 200, 200, 403, 403, 403, 403)),
+    "learner_planner": (
+        lambda c: {"pk": c.learner.pk},
+        row(LOGIN, 302, 404, 200, 404, 200, 200),
+    ),
+    "planner_save": (lambda c: {"pk": c.learner.pk}, GET_REFUSED),
     "authorise": (ENROLMENT, GET_REFUSED),
     "staff_evidence": (ENROLMENT, row(LOGIN, 403, 404, 200, 404, 403, 403)),
     "grid": (
@@ -119,6 +125,7 @@ GET_MATRIX = {
     "adopt_plan": (lambda c: {"pk": c.group.pk, "unit_pk": c.unit30.pk}, GET_REFUSED),
     "extend": (lambda c: {"pk": c.assignment.pk}, GET_REFUSED),
     "export_grades": (lambda c: {}, ADMIN_ONLY),
+    "export_ucas": (lambda c: {}, row(LOGIN, 403, 403, 200, 200, 403, 200)),
     "iv_start": (lambda c: {}, GET_REFUSED),
     "iv_report": (lambda c: {}, row(LOGIN, 403, 403, 403, 403, 200, 200)),
     "iv_sample": (lambda c: {"pk": c.sample.pk}, row(LOGIN, 404, 404, 404, 404, 200, 200)),
@@ -266,6 +273,7 @@ POST_MATRIX = {
         ASSESSORS_ONLY,
     ),
     "predict": (ENROLMENT, lambda c: {"grade": "M"}, ASSESSORS_ONLY),
+    "planner_save": (lambda c: {"pk": c.learner.pk}, lambda c: {"u6": "M"}, ASSESSORS_ONLY),
     "iv_start": (
         lambda c: {},
         lambda c: {"group": c.group.pk, "unit": c.unit30.pk, "kind": "interim"},

@@ -107,8 +107,8 @@ PAGES = {
     # session, user, groups, enrolments, criteria, topics, decisions, predictions, exam
     # marks, boundaries, points, assignments (late flags), their criteria, extensions,
     # latest evidence, marking backlog, upcoming deadlines, navigation learner record, open
-    # internal verification actions
-    "teacher dashboard": (19, lambda s: (s.teacher, reverse("teacher_home"))),
+    # internal verification actions, learners for the qualification summary
+    "teacher dashboard": (20, lambda s: (s.teacher, reverse("teacher_home"))),
     # session, user, learner-units waiting (count, then the page), their decisions,
     # navigation learner record
     "marking queue": (7, lambda s: (s.teacher, reverse("queue"))),

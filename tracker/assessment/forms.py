@@ -33,18 +33,33 @@ class DecisionForm(CleansText, forms.Form):
         self.fields["from"] = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+def grades_allowed(unit) -> list[Grade]:
+    """Return the unit grades a unit can award, lowest first: U, Near Pass (R) only where the
+    unit's spec allows it (`near_pass`, e.g. Unit 6; never Unit 30), then P, M and D.
+    Source: the unit specification's grading section, loaded into `Unit.near_pass`."""
+    lowest = [Grade.U, Grade.R] if unit.near_pass else [Grade.U]
+    return [*lowest, Grade.P, Grade.M, Grade.D]
+
+
 class PredictionForm(CleansText, forms.Form):
-    grade = forms.ChoiceField(
-        label="Predicted grade",
-        choices=[(grade.value, grade.label) for grade in (Grade.U, Grade.P, Grade.M, Grade.D)],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    note = forms.CharField(
-        label="Note (optional)",
-        required=False,
-        max_length=300,
-        widget=forms.TextInput(attrs={"class": "form-control"}),
-    )
+    """A teacher's predicted grade for one learner's unit, with an optional note (at most
+    300 characters) shown wherever the prediction is shown.
+
+    Built with the `unit`: its grades come from `grades_allowed(unit)`, so Near Pass is a
+    choice only for a unit that awards it; any other grade is a form error.
+    """
+
+    grade = forms.ChoiceField(label="Predicted grade", choices=[])
+    note = forms.CharField(label="Note (optional)", required=False, max_length=300)
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        grades = grades_allowed(unit)
+        self.fields["grade"].choices = [(grade.value, grade.label) for grade in grades]
+        self.fields["grade"].widget.attrs["class"] = "form-select"
+        self.fields["note"].widget.attrs.update(
+            {"class": "form-control", "maxlength": "300", "autocomplete": "off"}
+        )
 
 
 class SeriesChoiceField(forms.ModelChoiceField):
@@ -350,6 +365,45 @@ class BulkDecisionForm(CleansText, forms.Form):
         choices=[(status, status.label) for status in (Status.ACHIEVED, Status.NOT_YET)],
     )
     cells = GridCellsField()
+
+
+class PlannerForm(CleansText, forms.Form):
+    """The what-if planner: a grade per unit of the learner's qualification not yet
+    finished, as a GET query (nothing is saved) or, for a teacher, a POST that saves it.
+
+    Built with the learner's `state` (`qualification_progress_for`): one field `u<number>`
+    per open unit, offering the grades that unit can be given (`UnitRow.allowed_grades`,
+    Near Pass only where the unit awards it); an optional unit not taken yet may also be left
+    out ("Not taking it"). A blank or missing field keeps the current prediction; any other
+    value is a form error. `choices()` returns {unit number: Grade} for the units given.
+    """
+
+    def __init__(self, *args, state, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_rows = []
+        taken = [row for row in state.rows if not row.finished]
+        for row in taken + state.available:
+            blank = "Not taking it" if row in state.available else "Keep the current prediction"
+            name = f"u{row.number}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"Unit {row.number}: {row.title}",
+                required=False,
+                choices=[("", blank)] + [(g.value, g.label) for g in row.allowed_grades],
+                initial=row.predicted.value if row.predicted else "",
+            )
+            self.fields[name].widget.attrs["class"] = "form-select"
+            self.unit_rows.append((row, name))
+
+    def choices(self) -> dict[int, Grade]:
+        return {
+            row.number: Grade(self.cleaned_data[name])
+            for row, name in self.unit_rows
+            if self.cleaned_data.get(name)
+        }
+
+    def unit_fields(self) -> list:
+        """(row, bound field) pairs in unit order, for the page."""
+        return [(row, self[name]) for row, name in self.unit_rows]
 
 
 GRADE_ONLY_CHOICES = [("", "Not yet")] + [(grade.value, grade.label) for grade in Grade]

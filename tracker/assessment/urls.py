@@ -9,6 +9,7 @@ from tracker.assessment.views import (
     grade_only,
     grid,
     marking,
+    planner,
 )
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
     path("grades/import/confirm/", grade_only.grades_import_confirm, name="grades_import_confirm"),
     path("grades/import/cancel/", grade_only.grades_import_cancel, name="grades_import_cancel"),
     path("marking/", marking.queue, name="queue"),
+    path("me/planner/", planner.my_planner, name="my_planner"),
+    path("learners/<int:pk>/planner/", planner.learner_planner, name="learner_planner"),
+    path("learners/<int:pk>/planner/save/", planner.save_planner, name="planner_save"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/", marking.mark, name="mark"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/decide/", marking.decide, name="decide"),
     path("learners/<int:pk>/units/<int:enrolment_pk>/predict/", marking.predict, name="predict"),

@@ -198,3 +198,20 @@ def set_widths(sheet: WriteOnlyWorksheet, widths: list[int]) -> None:
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def csv_cell(value: object) -> object:
+    """Return a value safe to write into a CSV cell that Excel or LibreOffice will open.
+
+    Text is cleaned of the control characters `workbook_text` removes, and text that a
+    spreadsheet would read as a formula (starting with =, +, -, @, tab or carriage return)
+    gets a leading apostrophe, which shows it as text (OWASP "CSV Injection"); a CSV has no
+    cell types, so this prefix is the only defence. Numbers, dates and None pass unchanged
+    (None as an empty cell).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = workbook_text(value)
+        return f"'{text}" if looks_like_formula(text) else text
+    return value

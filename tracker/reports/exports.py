@@ -29,6 +29,8 @@ from tracker.models import (
     SampleItem,
     Status,
 )
+from tracker.reports import qualification_columns
+from tracker.reports.qualification_columns import with_qualifications
 
 CHUNK = 400  # learners per batch of queries
 DATE = "dd/mm/yyyy"
@@ -90,8 +92,11 @@ def write_workbook(scope: ExportScope, handle) -> None:
         summary = _summary_table(book, scope, lines)
         unit_tables = [(unit, _unit_table(book, unit, lines)) for unit in scope.units]
         iv = _iv_table(book, lines)  # created now: the sheets keep their order in the book
-        for learner, progress in _progress_by_learner(scope):
-            summary.append(_summary_row(summary.cell, scope, learner, progress))
+        for learner, progress, qualification in with_qualifications(
+            _progress_by_learner(scope), CHUNK
+        ):
+            summary_row = _summary_row(summary.cell, scope, learner, progress)
+            summary.append(summary_row + qualification_columns.cells(summary.cell, qualification))
             for unit, table in unit_tables:
                 entry = progress.get(unit.pk)
                 if entry is not None:
@@ -163,6 +168,7 @@ def _summary_table(book: Workbook, scope: ExportScope, lines: list) -> _Table:
     if scope.include_leavers:
         headers.append("Left on")
         widths.append(12)
+    headers, widths = headers + qualification_columns.HEADERS, widths + qualification_columns.WIDTHS
     return _Table(book, "Summary", lines, "Grade predictions", headers, widths)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("words/", glossary.glossary, name="glossary"),
     path("exports/grades.xlsx", exports.grades_workbook, name="export_grades"),
     path("exports/centre/", exports.start_centre_export, name="export_centre"),
+    path("exports/ucas/", exports.ucas_export, name="export_ucas"),
     path("exports/<int:pk>/", exports.export_job, name="export_job"),
     path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
     path("exports/<int:pk>/retry/", exports.retry_export, name="export_retry"),

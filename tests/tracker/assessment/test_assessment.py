@@ -554,3 +554,35 @@ def test_feedback_longer_than_a_few_paragraphs_is_refused_with_a_message(cast, c
     )
     decision.refresh_from_db()
     assert decision.status == Status.SUBMITTED
+
+
+def test_teacher_predicts_near_pass_for_unit_6_and_sees_the_note_everywhere(cast, client_for):
+    teacher = client_for("teacher")
+    unit6 = cast.learner.enrolments.get(unit=cast.unit6)
+    mark_url = reverse("mark", args=[cast.learner.pk, unit6.pk])
+    page = teacher.get(mark_url).content.decode()
+    assert '<option value="R"' in page
+    assert 'class="form-select"' in page and 'class="form-control"' in page
+    response = teacher.post(
+        reverse("predict", args=[cast.learner.pk, unit6.pk]),
+        {"grade": "R", "note": "Needs <b>exam</b> practice"},
+    )
+    assert response.status_code == 302
+    assert Prediction.objects.get(enrolment=unit6).grade == "R"
+    for url in (mark_url, reverse("learner", args=[cast.learner.pk])):
+        page = teacher.get(url).content.decode()
+        assert "Near Pass" in page
+        assert "Note: Needs &lt;b&gt;exam&lt;/b&gt; practice" in page
+    learner_page = client_for("learner").get(reverse("learner_home")).content.decode()
+    assert "Note: Needs &lt;b&gt;exam&lt;/b&gt; practice" in learner_page
+
+
+def test_near_pass_is_refused_for_a_unit_that_does_not_award_it(cast, client_for):
+    teacher = client_for("teacher")
+    page = teacher.get(reverse("mark", args=[cast.learner.pk, cast.enrolment.pk])).content.decode()
+    assert '<option value="R"' not in page
+    response = teacher.post(
+        reverse("predict", args=[cast.learner.pk, cast.enrolment.pk]), {"grade": "R"}, follow=True
+    )
+    assert not Prediction.objects.filter(enrolment=cast.enrolment).exists()
+    assert "Choose a predicted grade this unit can award" in response.content.decode()

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tracker.lib.spreadsheets import cell, put, workbook_text
+from tracker.lib.spreadsheets import cell, csv_cell, put, workbook_text
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,24 @@ def test_put_writes_text_as_text_in_an_ordinary_sheet(value):
     read = load_workbook(io.BytesIO(buffer.getvalue())).active
     assert (read["A1"].value, read["A1"].data_type) == (value, "s")
     assert read["B1"].value == 42
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 1234", "'+44 1234"),
+        ("-Smith", "'-Smith"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rReturn", "'\rReturn"),
+        ("Soft\x0bbreak", "Soft\nbreak"),
+        ("Bell\x07", "Bell"),
+        ("Plain", "Plain"),
+        (None, ""),
+        (12, 12),
+        (-3, -3),
+    ],
+)
+def test_csv_cells_never_start_a_formula(value, written):
+    assert csv_cell(value) == written

@@ -82,7 +82,8 @@ def test_teacher_dashboard_query_count_does_not_grow(cast, client_for):
     # session, user, groups, enrolments, criteria, topics, decisions, predictions,
     # exam marks, boundaries, points, late assignments, latest evidence, marking backlog,
     # upcoming deadlines, open internal verification actions, navigation learner record with
-    # the count of unread notifications, the newest unread (the learner's hand-in)
+    # the count of unread notifications, the newest unread (the learner's hand-in), learners
+    # for the qualification summary (none registered on a qualification here)
     before = count_queries(client, reverse("teacher_home"))
     add_learners(cast, 6)
     assert count_queries(client, reverse("teacher_home")) == before == 18

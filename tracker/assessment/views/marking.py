@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from criteria.models import BoundarySet, ExamSeries
 from tracker import access
-from tracker.assessment.forms import AuthoriseForm, DecisionForm, PredictionForm
+from tracker.assessment.forms import AuthoriseForm, DecisionForm, PredictionForm, grades_allowed
 from tracker.assessment.progress import progress_for
 from tracker.assessment.services import (
     AssessmentError,
@@ -153,7 +153,11 @@ def mark(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
         "can_assess": can_assess,
         "duplicates": duplicates,
         "prediction_form": PredictionForm(
-            initial={"grade": progress.prediction.grade if progress.prediction else "P"}
+            unit=enrolment.unit,
+            initial={
+                "grade": progress.prediction.grade if progress.prediction else "P",
+                "note": progress.prediction.note if progress.prediction else "",
+            },
         ),
         "boundary_sets": BoundarySet.objects.filter(
             series__in=ExamSeries.objects.filter(unit=enrolment.unit).for_centre(
@@ -315,7 +319,7 @@ def predict(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     enrolment = access.get_enrolment_for_user(request.user, pk, enrolment_pk)
     if not access.can_assess(request.user, enrolment.learner):
         raise PermissionDenied("Only the learner's teachers predict their grades.")
-    form = PredictionForm(request.POST)
+    form = PredictionForm(request.POST, unit=enrolment.unit)
     if enrolment.learner.left_on is not None:
         messages.error(request, f"{enrolment.learner.full_name} has left: nothing new is recorded.")
     elif form.is_valid():
@@ -327,5 +331,10 @@ def predict(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
         )
         messages.success(request, "Prediction saved.")
     else:
-        messages.error(request, "Choose a predicted grade.")
+        allowed = ", ".join(grade.label for grade in grades_allowed(enrolment.unit))
+        messages.error(
+            request,
+            f"Choose a predicted grade this unit can award ({allowed}); "
+            "a note is at most 300 characters.",
+        )
     return redirect("mark", pk=enrolment.learner_id, enrolment_pk=enrolment.pk)

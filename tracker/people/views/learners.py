@@ -22,6 +22,7 @@ from tracker.people.forms import (
 from tracker.people.invitations import sign_in_state
 from tracker.people.leavers import LeaverError, mark_left, reinstate
 from tracker.people.targets import set_target
+from tracker.reports.qualification_summary import summaries_for
 
 
 def _enrolments_with_units():
@@ -50,6 +51,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "teachers": group.teachers.all(),
         "verifiers": group.internal_verifiers.all(),
+        "qualification_summary": summaries_for(list(learners)).get(group.pk),
     }
     return render(request, "tracker/people/group_detail.html", context)
 
@@ -61,7 +63,11 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     learner = access.get_learner_for_user(request.user, pk)
     if request.user == learner.user:
         return redirect("learner_home")
-    enrolments = _enrolments_with_units().filter(learner=learner)
+    enrolments = (
+        _enrolments_with_units()
+        .filter(learner=learner)
+        .prefetch_related(Prefetch("predictions", to_attr="prediction_history"))
+    )
     changes = (
         TargetChange.objects.filter(enrolment__learner=learner)
         .select_related("enrolment__unit", "changed_by")

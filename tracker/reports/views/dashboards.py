@@ -13,6 +13,7 @@ from tracker.auth import no_centre_yet, setup_needed
 from tracker.models import Action, Enrolment, TeachingGroup
 from tracker.people.targets import aspirational_grade
 from tracker.reports.dashboard import SERIES, group_figures
+from tracker.reports.qualification_summary import group_summaries, learner_block
 
 
 @require_safe
@@ -59,6 +60,7 @@ def learner_home(request: HttpRequest) -> HttpResponse:
         "progress_list": progress,
         "teachers": teachers,
         "deadlines": deadlines_for(learner, progress),
+        **learner_block(learner, progress),
     }
     return render(request, "tracker/reports/learner_home.html", context)
 
@@ -73,6 +75,7 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
         "tracker/reports/teacher_home.html",
         {
             "figures": group_figures(groups),
+            "qualification_summaries": group_summaries(groups),
             "series": SERIES,
             "now": timezone.now(),
             "today": timezone.localdate(),

@@ -3,7 +3,7 @@
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,13 +12,19 @@ from django.views.decorators.http import require_POST, require_safe
 from tracker import access
 from tracker.lib.forms import valid_or_400
 from tracker.models import ExportJob
+from tracker.reports import ucas
 from tracker.reports.exports import (
     centre_scope,
     fail_stalled_exports,
     group_scope,
     write_workbook,
 )
-from tracker.reports.forms import CentreExportForm, GradesQueryForm, RetryExportForm
+from tracker.reports.forms import (
+    CentreExportForm,
+    GradesQueryForm,
+    RetryExportForm,
+    UcasExportForm,
+)
 from tracker.reports.tasks import build_centre_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,3 +118,35 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404("This export's file is no longer stored.") from None
     name = f"grades-whole-centre-{timezone.localtime(job.created_at):%Y-%m-%d}.xlsx"
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+
+
+@require_safe
+@access.role_required("centre_admin", "teacher")
+def ucas_export(request: HttpRequest) -> HttpResponse:
+    """The UCAS predicted grades of a group (?group=) or, for a centre admin, the whole
+    centre: the choice page, or the file with ?format=csv or ?format=xlsx (streamed).
+
+    Teachers export the groups they teach; learners who have left are left out.
+    """
+    whole_centre = access.has_role(request.user, "centre_admin")
+    groups = access.ucas_groups_for(request.user).order_by("-academic_year__starts_on", "name")
+    form = UcasExportForm(request.GET or None, groups=list(groups), whole_centre=whole_centre)
+    if not form.is_valid() or not form.cleaned_data["format"]:
+        status = 400 if request.GET and not form.is_valid() else 200
+        return render(request, "tracker/reports/ucas_export.html", {"form": form}, status=status)
+    if form.cleaned_data["group"]:
+        group = access.get_ucas_group(request.user, form.cleaned_data["group"])
+        label, learners = group.name, group.learners.all()
+    else:
+        centre = access.centre_for_admin(request.user)
+        label, learners = centre.name, centre.learners.all()
+    rows = ucas.ucas_rows(ucas.learners_for_export(learners))
+    name = f"ucas-predicted-grades-{slugify(label)}-{timezone.localdate():%Y-%m-%d}"
+    if form.cleaned_data["format"] == "csv":
+        response = StreamingHttpResponse(ucas.csv_lines(rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    ucas.write_xlsx(rows, handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX)

@@ -1,0 +1,66 @@
+"""The grades workbook's qualification columns on the Summary sheet: size, points, grades
+and UCAS points per learner, computed in bulk by `qualification_progress_for`.
+
+Kept apart from `exports.py` so the export's speed work and these columns change
+independently: the export asks for `HEADERS`/`WIDTHS` once and `cells()` per learner.
+"""
+
+from collections.abc import Iterable, Iterator
+
+from tracker.assessment.qualifications import QualificationProgress, qualification_progress_for
+
+HEADERS = [
+    "Qualification",
+    "Qualification size",
+    "Qualification points (achieved)",
+    "Qualification points (projected)",
+    "Qualification points (predicted)",
+    "Qualification grade (achieved)",
+    "Qualification grade (projected)",
+    "Qualification grade (predicted)",
+    "Qualification grade (target)",
+    "UCAS points (predicted)",
+    "Qualification figures",
+]
+WIDTHS = [36, 12, 14, 14, 14, 22, 22, 22, 22, 12, 40]
+UNVERIFIED = "unverified: check the qualification handbook and UCAS's tariff tables"
+BATCH = 500  # learners per call of the qualification service
+
+
+def with_qualifications(pairs: Iterable[tuple], batch: int = BATCH) -> Iterator[tuple]:
+    """Yield each (learner, …) tuple of `pairs` with the learner's QualificationProgress
+    (None when not registered) appended, `batch` learners per service call: a fixed number
+    of queries per batch, whatever the number of units."""
+    pending: list[tuple] = []
+    for pair in pairs:
+        pending.append(pair)
+        if len(pending) >= batch:
+            yield from _flush(pending)
+            pending = []
+    yield from _flush(pending)
+
+
+def _flush(pending: list[tuple]) -> Iterator[tuple]:
+    states = qualification_progress_for([pair[0] for pair in pending])
+    for pair in pending:
+        yield (*pair, states.get(pair[0].pk))
+
+
+def cells(cell, state: QualificationProgress | None) -> list:
+    """Return the learner's values under `HEADERS`; text goes through `cell` (the sheet's
+    CellMaker) so it is never read as a formula. Grades in words ("Distinction Merit (DM)"),
+    points as numbers, one note when any figure rests on unverified data."""
+    if state is None:
+        return [cell("Not registered on a qualification")] + [""] * (len(HEADERS) - 1)
+    figures = (state.achieved, state.projected, state.predicted)
+    target = state.target
+    verified = all(figure.verified for figure in figures) and (target is None or target.verified)
+    return [
+        cell(f"{state.qualification.name} ({state.qualification.code})"),
+        cell(f"{state.size} {state.size_unit}"),
+        *(figure.points for figure in figures),
+        *(cell(figure.words) for figure in figures),
+        cell(target.words) if target else "",
+        state.predicted.ucas if state.predicted.ucas is not None else "",
+        "verified" if verified else UNVERIFIED,
+    ]

@@ -54,9 +54,9 @@ def test_learner_home_shows_units_and_targets(cast, client_for):
     assert "Unit 30: Personalisation in health and social care" in page
     assert "Unit 6: Personalisation and a person-centred approach to care" in page
     assert "Merit" in page and "Distinction" in page  # target and aspirational grade
-    assert "0 of 10 pass criteria achieved" in page
-    assert "0 of 3 merit criteria achieved" in page
-    assert "0 of 63 topics secure" in page
+    assert "0 of 10 Pass criteria achieved" in page
+    assert "0 of 3 Merit criteria achieved" in page
+    assert "0 of 63 topics achieved" in page
 
 
 def test_teacher_home_lists_only_their_groups(cast, client_for):

@@ -224,6 +224,11 @@ function gridSave(cell, status) {
       if (cell.classList.contains("e")) {
         fresh.classList.add("e");
       }
+      // Lateness belongs to the hand-in, not the decision: the marker stays.
+      var late = cell.querySelector(".gl");
+      if (late) {
+        fresh.insertBefore(late.cloneNode(true), fresh.querySelector(".cell-message"));
+      }
       fresh.setAttribute("tabindex", cell.getAttribute("tabindex") || "-1");
       if (!cell.hasAttribute("tabindex")) {
         fresh.removeAttribute("tabindex");

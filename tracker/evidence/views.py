@@ -142,6 +142,11 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         request.FILES or None,
         items=item_choices(progress),
         too_large=getattr(request, "upload_too_large", None),
+        # Unit 6's 63 topics come folded by learning outcome, so a phone shows a short page.
+        outcomes=[
+            (f"LO{group.number}: {group.title}", [entry.key for entry in group.entries])
+            for group in topics_by_outcome(progress)
+        ],
         initial=initial,
     )
     if request.method == "POST":

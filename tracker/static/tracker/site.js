@@ -528,3 +528,15 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// The upload form's topics folded by learning outcome (evidence/_item_groups.html): each
+// section's summary says how many of its boxes are ticked, kept right as boxes change.
+document.addEventListener("change", function (event) {
+  var group = event.target.closest ? event.target.closest("details.item-group") : null;
+  var count = group ? group.querySelector("[data-ticked]") : null;
+  if (!count || event.target.type !== "checkbox") {
+    return;
+  }
+  var ticked = group.querySelectorAll("input[type=checkbox]:checked").length;
+  count.textContent = ticked ? " · " + ticked + " ticked" : "";
+});

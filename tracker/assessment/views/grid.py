@@ -113,15 +113,19 @@ def _cell_evidence(enrolment_ids: list[int]) -> CellEvidence:
         )
     )
     handed_in: set[tuple[int, str]] = set()
-    latest_upload: dict[tuple[int, str], EvidenceLink] = {}
+    latest_upload: dict[tuple[int, str], tuple] = {}
     for enrolment_id, criterion_id, topic_id, kind, due, late in links:
         cell = (enrolment_id, item_key(criterion_id=criterion_id, topic_id=topic_id))
         handed_in.add(cell)
         if kind == Evidence.Kind.UPLOAD:
             # Oldest first, so the latest hand-in of the cell decides whether it is late.
-            latest_upload[cell] = EvidenceLink(due_at=due, late_by=late)
-    days_late = {cell: link.days_late for cell, link in latest_upload.items() if link.days_late}
-    return CellEvidence(handed_in, days_late)
+            latest_upload[cell] = (due, late)
+    days_late = {
+        cell: EvidenceLink(due_at=due, late_by=late).days_late
+        for cell, (due, late) in latest_upload.items()
+        if late is not None
+    }
+    return CellEvidence(handed_in, {cell: days for cell, days in days_late.items() if days})
 
 
 def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | None = None) -> dict:

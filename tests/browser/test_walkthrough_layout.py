@@ -174,3 +174,100 @@ def test_a_teacher_sees_late_work_on_the_queue_and_the_marking_page(catalogue, c
     teacher.check()
     assert words in page.locator("#item-P2").inner_text()
     page.locator("#item-P2").screenshot(path=str(SHOTS / "teacher-late-marking-P2.png"))
+
+
+def test_late_work_shows_on_the_grid_and_in_the_learners_deadlines(catalogue, cast, visitor):
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from tests.conftest import PDF
+    from tracker.models import Assignment
+
+    deadline = timezone.localdate() - timedelta(days=3)
+    assignment = Assignment.objects.create(
+        group=cast.group,
+        unit=cast.unit30,
+        title="Rights and choice",
+        issued_on=deadline - timedelta(weeks=3),
+        deadline=deadline,
+        created_by=cast.teacher,
+    )
+    assignment.criteria.set(cast.unit30.criteria.filter(code__in=["P2", "P3"]))
+    submit_evidence(
+        cast.enrolment,
+        cast.learner.user,
+        [Claim(cast.unit30.criteria.get(code="P2"), "pages 2-4")],
+        upload=SimpleUploadedFile("rights.pdf", PDF),
+        original_name="rights.pdf",
+        declared=True,
+    )
+    make_learner(cast.centre, cast.group, "0003", "Ben", "Bright")
+    words = f"Handed in 3 days late (deadline {deadline.day} {deadline:%B})"
+
+    teacher = visitor("teacher-late-grid", 1366, 900)
+    teacher.sign_in("teacher")
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
+    page = teacher.page
+    row = page.locator("tr", has=page.locator("a", has_text="Learner, Lara"))
+    marker = row.locator("td .gl")
+    assert marker.count() == 1 and marker.is_visible()
+    assert marker.locator("[aria-hidden]").inner_text() == "late"
+    assert marker.locator("[aria-hidden]").get_attribute("title") == "Handed in 3 days late"
+    # Inside the cell, beside the status symbol (which stays readable), not spilling out.
+    cell, tag = marker.locator("xpath=..").bounding_box(), marker.bounding_box()
+    assert cell["x"] <= tag["x"] and tag["x"] + tag["width"] <= cell["x"] + cell["width"] + 1
+    assert tag["y"] >= cell["y"] and tag["y"] + tag["height"] <= cell["y"] + cell["height"] + 1
+    symbol_right = marker.evaluate(
+        "(tag) => { const r = document.createRange(); r.selectNodeContents(tag.parentElement);"
+        " r.setEnd(tag.parentElement.firstChild, 1); return r.getBoundingClientRect().right; }"
+    )
+    assert symbol_right <= tag["x"], "the late tag covers the status symbol"
+    assert row.bounding_box()["height"] < 40
+    teacher.shot("grid")
+    page.check("#id_late")
+    page.click("button:has-text('Filter')")
+    page.wait_for_load_state()
+    teacher.check()
+    table = page.locator("table[data-grid] tbody").inner_text()
+    assert "Learner, Lara" in table and "Bright, Ben" not in table
+    # A save keeps the marker: lateness is the hand-in's, not the decision's.
+    late_cell = row.locator("td:has(.gl)")
+    late_cell.click()
+    page.keyboard.press("a")
+    page.wait_for_selector("tr td.g-achieved .gl")
+    teacher.check()
+    row.screenshot(path=str(SHOTS / "teacher-late-grid-row.png"))
+
+    learner = visitor("learner-late", 390, 844)
+    learner.sign_in("lara.learner")
+    page = learner.page
+    line = page.locator("li.list-group-item", has_text="Rights and choice")
+    assert f"P2: {words}" in line.inner_text() and "Late: P3 missing" in line.inner_text()
+    assert line.locator("strong", has_text=words).is_visible()
+    line.screenshot(path=str(SHOTS / "learner-late-deadline.png"))
+    learner.shot("home")
+    page.click("text=See every criterion")
+    page.wait_for_load_state()
+    learner.check()
+    assert words in page.locator("#item-P2").inner_text()
+
+    # Unit 6's upload form: topics folded by learning outcome, short on a phone.
+    learner.go(f"/me/units/{cast.learner.enrolments.get(unit=cast.unit6).pk}/upload/")
+    sections = page.locator("details.item-group")
+    assert sections.count() == cast.unit6.learning_outcomes.count()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2200, f"the Unit 6 upload page is {height} px tall on a phone"
+    assert not page.locator("#id_items_0").is_visible()
+    sections.first.locator("summary").click()
+    page.check("#id_items_0")
+    assert "1 ticked" in sections.first.locator("summary").inner_text()
+    learner.check()
+    learner.shot("unit6-upload")
+    page.click("text=Hand in")
+    page.wait_for_load_state()
+    learner.check()
+    # Refused (no file): the section with the ticked topic comes back open, the box ticked.
+    assert page.locator("#id_items_0").is_checked() and page.locator("#id_items_0").is_visible()
+    learner.shot("unit6-upload-refused")

@@ -310,6 +310,7 @@ class GridFilterForm(CleansText, forms.Form):
         label="Assignment", required=False, coerce=int, empty_value=None, choices=[]
     )
     below_target = forms.BooleanField(label="Only learners below target", required=False)
+    late = forms.BooleanField(label="Late work only", required=False)
 
     def __init__(self, *args, assignments=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -85,10 +86,18 @@ class EvidenceForm(CheckedFileMixin, OneTimeTokenForm):
         error_messages={"required": "Confirm that this is your own work to hand it in."},
     )
 
-    def __init__(self, *args, items: list[tuple[str, str]], too_large: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        items: list[tuple[str, str]],
+        too_large: str | None = None,
+        outcomes: list[tuple[str, list[str]]] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = items
         self.too_large = too_large
+        self.outcomes = list(outcomes)
         limit = human_size(settings.EVIDENCE_MAX_BYTES)
         self.fields[
             "file"
@@ -124,6 +133,24 @@ class EvidenceForm(CheckedFileMixin, OneTimeTokenForm):
             )
         return cleaned
 
+    def item_groups(self) -> list["ItemGroup"]:
+        """Return the `items` checkboxes grouped by learning outcome, for an examined unit's
+        many topics (built with `outcomes`: (title, item keys) in the unit's order); [] when
+        the form has no groups. Only how they are shown changes: the field, its name, its
+        choices and its checks stay one flat list, so each box keeps its id (`id_items_0`…)
+        and the error summary's link. A group is open when a box inside it is ticked, and
+        the first one also when the field has an error, so the link lands on a visible box."""
+        if not self.outcomes:
+            return []
+        boxes = {box.data["value"]: box for box in self["items"]}
+        groups = []
+        for title, keys in self.outcomes:
+            inside = [boxes[key] for key in keys if key in boxes]
+            ticked = sum(bool(box.data["selected"]) for box in inside)
+            opened = bool(ticked) or (not groups and "items" in self.errors)
+            groups.append(ItemGroup(title, inside, ticked, opened))
+        return groups
+
     def error_links(self) -> list[tuple[str, str]]:
         """Return (element id, message) for each field error, in the form's order, for the
         error summary at the top of the page; a list of checkboxes links to its first box."""
@@ -135,6 +162,16 @@ class EvidenceForm(CheckedFileMixin, OneTimeTokenForm):
             anchor = field.id_for_label or f"{field.auto_id}_0"
             links.extend((anchor, str(error)) for error in errors)
         return links
+
+
+@dataclass
+class ItemGroup:
+    """One learning outcome's checkboxes on the upload form (see EvidenceForm.item_groups)."""
+
+    title: str
+    boxes: list
+    ticked: int
+    open: bool
 
 
 class StaffEvidenceForm(CheckedFileMixin, OneTimeTokenForm):

@@ -20,9 +20,8 @@ from tracker.evidence.forms import (
     WithdrawForm,
 )
 from tracker.evidence.items import (
-    annotate_items,
+    annotate_links,
     claims_from,
-    evidence_by_item,
     item_choices,
     topics_by_outcome,
 )
@@ -90,10 +89,12 @@ def handed_in_message(evidence: Evidence, status_before: dict[str, str]) -> str:
 @require_safe
 @login_required
 def learner_unit(request: HttpRequest, pk: int) -> HttpResponse:
-    """A learner's unit: progress, what next, every criterion with feedback and evidence."""
+    """A learner's unit: progress, what next, every criterion with feedback and evidence,
+    each piece of evidence handed in late saying so ("Handed in 3 days late (deadline 12
+    March)", as stored at hand-in)."""
     enrolment = access.get_own_enrolment(request.user, pk)
     (progress,) = progress_for([enrolment])
-    annotate_items(progress, evidence_by_item(enrolment))
+    annotate_links(progress, enrolment)
     uploads = (
         enrolment.evidence.select_related("uploaded_by")
         .prefetch_related("links__criterion", "links__topic", "decisions")
@@ -141,6 +142,11 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         request.FILES or None,
         items=item_choices(progress),
         too_large=getattr(request, "upload_too_large", None),
+        # Unit 6's 63 topics come folded by learning outcome, so a phone shows a short page.
+        outcomes=[
+            (f"LO{group.number}: {group.title}", [entry.key for entry in group.entries])
+            for group in topics_by_outcome(progress)
+        ],
         initial=initial,
     )
     if request.method == "POST":

@@ -1,6 +1,7 @@
 """The group grid: compact cells, filters, outcomes of an examined unit, and bulk entry."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -276,3 +277,122 @@ def test_bulk_entry_and_a_single_save_on_unit6_topics(cast, client_for):
     assert f'id="cell-{enrolment6.pk}-{topics[0].code}" class="g-not_yet o2"' in (
         response.content.decode()
     )
+
+
+def _late_hand_in(cast, learner, code, days):
+    """Hand in `code` for `learner`, `days` after the deadline of an assignment covering it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PDF
+    from tracker.evidence.services import Claim, submit_evidence
+
+    deadline = timezone.localdate() - timedelta(days=days)
+    assignment, _ = Assignment.objects.get_or_create(
+        group=cast.group,
+        unit=cast.unit30,
+        title=f"Due {deadline}",
+        defaults={
+            "issued_on": deadline - timedelta(weeks=3),
+            "deadline": deadline,
+            "created_by": cast.teacher,
+        },
+    )
+    assignment.criteria.add(cast.unit30.criteria.get(code=code))
+    return submit_evidence(
+        learner.enrolments.get(unit=cast.unit30),
+        learner.user,
+        [Claim(cast.unit30.criteria.get(code=code))],
+        upload=SimpleUploadedFile("work.pdf", PDF),
+        original_name="work.pdf",
+        declared=True,
+    )
+
+
+LATE_P3 = (
+    '<span class="gl"><span aria-hidden="true" title="Handed in 3 days late">late</span>'
+    '<span class="vh">, handed in 3 days late</span></span></td>'
+)
+
+
+def test_a_cell_handed_in_late_says_late_in_words(cast, client_for):
+    _late_hand_in(cast, cast.learner, "P3", 3)
+    for role in ("iv", "teacher"):
+        body = client_for(role).get(grid_url(cast)).content.decode()
+        assert body.count('class="gl"') == 1, role
+        assert f'<span class="vh"> Submitted</span>{LATE_P3}' in body
+    # P1 was handed in before any deadline covered it: no marker.
+    assert '<td class="g-submitted e" data-v="1">●<span class="vh"> Submitted</span></td>' in body
+    # The key explains the marker.
+    assert "handed in after its deadline" in body
+
+
+def test_a_new_version_on_time_takes_the_late_marker_away(cast, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PDF
+    from tracker.evidence.services import Claim, submit_evidence
+
+    late = _late_hand_in(cast, cast.learner, "P3", 3)
+    Assignment.objects.filter(group=cast.group).update(
+        deadline=timezone.localdate() + timedelta(days=2)
+    )
+    submit_evidence(
+        cast.enrolment,
+        cast.learner.user,
+        [Claim(cast.unit30.criteria.get(code="P3"))],
+        upload=SimpleUploadedFile("work-v2.pdf", PDF),
+        original_name="work-v2.pdf",
+        declared=True,
+        replaces=late,
+    )
+    body = client_for("teacher").get(grid_url(cast)).content.decode()
+    assert 'class="gl"' not in body
+
+
+def test_the_late_work_filter_keeps_learners_with_late_cells(cast, client_for):
+    other = make_learner(cast.centre, cast.group, "0003", "Ben", "Bright")
+    _late_hand_in(cast, other, "P4", 1)
+    client = client_for("teacher")
+    body = client.get(grid_url(cast), {"late": "on"}).content.decode()
+    assert "Bright, Ben" in body and "Learner, Lara" not in body
+    assert 'name="late" value="on" id="id_late" checked' in body
+    assert "handed in 1 day late" in body
+    # An assignment without the late criterion shows nobody with late work.
+    assignment = Assignment.objects.create(
+        group=cast.group,
+        unit=cast.unit30,
+        title="Booklet 1",
+        issued_on=timezone.localdate(),
+        deadline=timezone.localdate(),
+        created_by=cast.teacher,
+    )
+    assignment.criteria.set(cast.unit30.criteria.filter(code__in=["P1", "P2"]))
+    body = client.get(grid_url(cast), {"late": "on", "assignment": assignment.pk}).content
+    assert "No learners match." in body.decode()
+    # Garbage is not applied, never an error.
+    response = client.get(grid_url(cast), {"late": ["x", "on", "\x00"]})
+    assert response.status_code == 200
+
+
+def test_late_markers_keep_the_query_count_and_the_size(cast, client_for):
+    fill_group(cast, 12)
+    client = client_for("teacher")
+    _late_hand_in(cast, cast.learner, "P5", 4)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(grid_url(cast), {"late": "on"}).status_code == 200
+        return len(captured)
+
+    # As test_the_grid_query_count_does_not_grow_with_the_group, with the assignments'
+    # criteria and the extensions (the late flags) now that an assignment exists; the late
+    # cells come with the evidence handed in per cell, in the same query.
+    assert queries() == 17
+    for index in range(9):
+        make_learner(cast.centre, cast.group, f"{400 + index:04d}", "More", f"Learner{index:02d}")
+    for learner in cast.group.learners.all()[:10]:
+        _late_hand_in(cast, learner, "P6", 2)
+    assert queries() == 17
+    body = client.get(grid_url(cast), {"late": "on"}).content.decode()
+    assert body.count('<tr data-e="') == 10 and body.count('class="gl"') == 11
+    assert len(client.get(grid_url(cast)).content) < 300_000

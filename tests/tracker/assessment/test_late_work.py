@@ -168,3 +168,47 @@ def test_the_data_migration_records_lateness_of_earlier_evidence(cast):
     link.refresh_from_db()
     assert link.due_at == deadlines.end_of_day(deadline)
     assert link.days_late == 2
+
+
+def _words(response) -> str:
+    """The page's main text with the tags taken out and the spaces squeezed."""
+    import re
+
+    main = response.content.decode().split("<main", 1)[1]
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def test_the_learners_home_lists_each_late_item_next_to_done_and_missing(cast, client_for):
+    late = timezone.localdate() - timedelta(days=3)
+    _assignment(cast, "Rights", late, "P2", "P3")
+    _assignment(cast, "Choices", late + timedelta(days=10), "P4")
+    _hand_in(cast, "P2", "P4")
+    page = _words(client_for("learner").get(reverse("learner_home")))
+    words = f"P2: Handed in 3 days late (deadline {late:%-d %B})"
+    assert words in page
+    # Still missing beside it, in the same deadline.
+    rights = page.split("Rights", 1)[1].split("Choices", 1)[0]
+    assert "✗ Late: P3 missing" in rights and words in rights
+    # Handed in on time: done, and nothing called late.
+    choices = page.split("Choices", 1)[1]
+    assert "✓ Handed in" in choices and "late (deadline" not in choices
+
+
+def test_a_deadline_handed_in_in_full_but_late_still_says_so(cast, client_for):
+    late = timezone.localdate() - timedelta(days=1)
+    _assignment(cast, "Rights", late, "P2")
+    _hand_in(cast, "P2")
+    page = _words(client_for("learner").get(reverse("learner_home")))
+    assert f"✓ Handed in P2: Handed in 1 day late (deadline {late:%-d %B})" in page
+
+
+def test_the_learners_unit_page_says_which_evidence_came_in_late(cast, client_for):
+    late = timezone.localdate() - timedelta(days=2)
+    _assignment(cast, "Rights", late, "P2")
+    _hand_in(cast, "P2", "P3")
+    client = client_for("learner")
+    body = client.get(reverse("learner_unit", args=[cast.enrolment.pk])).content.decode()
+    p2 = body.split('id="item-P2"', 1)[1].split("</li>", 1)[0]
+    p3 = body.split('id="item-P3"', 1)[1].split("</li>", 1)[0]
+    assert f"Handed in 2 days late (deadline {late:%-d %B})" in p2
+    assert "Handed in" not in p3 and "work.pdf" in p3

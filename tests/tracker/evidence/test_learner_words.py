@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from criteria.models import BoundarySet, ExamSeries
+from criteria.models import BoundarySet, ExamSeries, TopicItem
 from tests.conftest import PDF
 from tracker.assessment.services import decision_for, record_decision
 from tracker.evidence.services import Claim, submit_evidence
@@ -297,3 +297,69 @@ def test_aim_higher_is_left_out_when_it_is_the_target(cast, client_for):
     page = text(client_for("learner").get(reverse("learner_home")))
     assert page.count("Aim higher") == 1
     assert "Aim higher: Merit, one step above your target" in page
+
+
+def unit6_upload_url(cast) -> str:
+    return reverse("upload", args=[unit6(cast).pk])
+
+
+def test_unit6_upload_topics_come_folded_by_learning_outcome(cast, client_for):
+    topics = list(
+        TopicItem.objects.filter(learning_outcome__unit=cast.unit6).order_by(
+            "learning_outcome__number", "order"
+        )
+    )
+    outcomes = cast.unit6.learning_outcomes.order_by("number")
+    body = client_for("learner").get(unit6_upload_url(cast)).content.decode()
+    groups = re.findall(r"<details class=\"item-group[^\"]*\"( open)?>", body)
+    assert len(groups) == outcomes.count() and not any(groups)
+    for outcome in outcomes:
+        assert f"LO{outcome.number}: {outcome.title}" in body
+        assert f'<legend class="visually-hidden">LO{outcome.number}: {outcome.title}' in body
+    # One field, one box per topic, each with the id it always had.
+    assert body.count('name="items"') == len(topics)
+    assert f'value="{topics[0].key}" id="id_items_0"' in body
+    assert f'id="id_items_{len(topics) - 1}"' in body
+    # Unit 30's few criteria stay one plain list.
+    plain = client_for("learner").get(reverse("upload", args=[cast.enrolment.pk])).content
+    assert b"item-group" not in plain and b'id="id_items_0"' in plain
+
+
+def test_a_refused_unit6_upload_opens_the_sections_with_ticked_topics(cast, client_for):
+    topics = list(
+        TopicItem.objects.filter(learning_outcome__unit=cast.unit6).select_related(
+            "learning_outcome"
+        )
+    )
+    last = max(topics, key=lambda topic: (topic.learning_outcome.number, topic.pk))
+    response = client_for("learner").post(unit6_upload_url(cast), {"items": [last.key]})
+    body = response.content.decode()
+    opened = re.findall(r"<details class=\"item-group[^\"]*\"( open)?>", body)
+    assert opened.count(" open") == 1 and opened[-1] == " open"
+    assert f'value="{last.key}" id="id_items_{len(topics) - 1}" checked' in body
+    assert "· 1 ticked" in body
+    assert "Choose the file to hand in." in text(response)
+
+
+def test_nothing_ticked_on_unit6_opens_the_first_section_where_the_error_links(cast, client_for):
+    response = client_for("learner").post(unit6_upload_url(cast), {"declaration": "on"})
+    body = response.content.decode()
+    opened = re.findall(r"<details class=\"item-group[^\"]*\"( open)?>", body)
+    assert opened[0] == " open" and opened.count(" open") == 1
+    assert 'href="#id_items_0"' in body
+    assert 'aria-describedby="id_items_error"' in body and 'id="id_items_error"' in body
+    assert text(response).count("Tick at least one thing this work covers.") == 2
+    # A topic that is not one of the unit's is refused as before, never a 500.
+    response = client_for("learner").post(unit6_upload_url(cast), {"items": ["t:999999"]})
+    assert response.status_code == 200 and "not one of the available choices" in text(response)
+
+
+def test_a_unit6_upload_through_the_folded_form_hands_in(cast, client_for):
+    topic = TopicItem.objects.filter(learning_outcome__unit=cast.unit6).first()
+    response = client_for("learner").post(
+        unit6_upload_url(cast),
+        {"file": SimpleUploadedFile("notes.pdf", PDF), "items": [topic.key], "declaration": "on"},
+        follow=True,
+    )
+    assert "Handed in notes.pdf." in text(response)
+    assert unit6(cast).evidence.get().links.get().topic == topic

@@ -66,24 +66,66 @@ class OutcomeColumns:
         return len(self.columns)
 
 
-def _cell(entry, extra: str = "") -> str:
+def _cell(entry, extra: str = "", days_late: int = 0) -> str:
     """Return one cell's HTML: `g-<status>` colours it, `data-v` is the decision's revision
-    (absent for 0), `extra` adds classes (" o2" its outcome, " e" evidence handed in)."""
+    (absent for 0), `extra` adds classes (" o2" its outcome, " e" evidence handed in).
+    `days_late` > 0 adds the late marker: "late" on screen, "handed in N days late" read out
+    and as the tooltip (not colour alone)."""
     revision = entry.decision.revision if entry.decision else 0
     version = f' data-v="{revision}"' if revision else ""
-    return f'<td class="g-{entry.status}{extra}"{version}{_CELL_TAIL[entry.status]}'
+    tail = _CELL_TAIL[entry.status]
+    if days_late:
+        words = f"handed in {days_late} day{'s' if days_late != 1 else ''} late"
+        tail = tail.replace(
+            "</td>",
+            f'<span class="gl"><span aria-hidden="true" title="{words.capitalize()}">late'
+            f'</span><span class="vh">, {words}</span></span></td>',
+        )
+    return f'<td class="g-{entry.status}{extra}"{version}{tail}'
 
 
-def _evidence_keys(enrolment_ids: list[int]) -> set[tuple[int, str]]:
-    """Return (learner-unit id, item key) for every cell with current evidence claimed on it,
-    in one query: bulk entry warns before marking achieved a cell with nothing handed in."""
-    links = EvidenceLink.objects.filter(
-        evidence__enrolment_id__in=enrolment_ids, evidence__in=Evidence.objects.current()
-    ).values_list("evidence__enrolment_id", "criterion_id", "topic_id")
-    return {
-        (enrolment_id, item_key(criterion_id=criterion_id, topic_id=topic_id))
-        for enrolment_id, criterion_id, topic_id in links
+@dataclass
+class CellEvidence:
+    """What the grid needs to know about the evidence of its cells, keyed by
+    (learner-unit id, item key): `handed_in`, cells with current evidence (bulk entry warns
+    before marking achieved a cell with nothing handed in); `days_late`, cells whose latest
+    current upload came in after its deadline, with the calendar days late as stored at
+    hand-in (`EvidenceLink.days_late`, rule in `tracker.assessment.deadlines`)."""
+
+    handed_in: set[tuple[int, str]]
+    days_late: dict[tuple[int, str], int]
+
+
+def _cell_evidence(enrolment_ids: list[int]) -> CellEvidence:
+    """Return the handed-in and late cells of these learner-units, in one query."""
+    links = (
+        EvidenceLink.objects.filter(
+            evidence__enrolment_id__in=enrolment_ids, evidence__in=Evidence.objects.current()
+        )
+        .order_by("evidence__uploaded_at", "evidence_id")
+        .values_list(
+            "evidence__enrolment_id",
+            "criterion_id",
+            "topic_id",
+            "evidence__kind",
+            "due_at",
+            "late_by",
+        )
+    )
+    handed_in: set[tuple[int, str]] = set()
+    latest_upload: dict[tuple[int, str], tuple] = {}
+    for enrolment_id, criterion_id, topic_id, kind, due, late in links:
+        cell = (enrolment_id, item_key(criterion_id=criterion_id, topic_id=topic_id))
+        handed_in.add(cell)
+        if kind == Evidence.Kind.UPLOAD:
+            # Oldest first, so the latest hand-in of the cell decides whether it is late.
+            latest_upload[cell] = (due, late)
+    days_late = {
+        cell: EvidenceLink(due_at=due, late_by=late).days_late
+        for cell, (due, late) in latest_upload.items()
+        if late is not None
     }
+    return CellEvidence(handed_in, {cell: days for cell, days in days_late.items() if days})
 
 
 def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | None = None) -> dict:
@@ -91,7 +133,9 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
 
     Filters come from the query string through GridFilterForm: learners with a cell in a
     status, an assignment's criteria only, learners below target (the "Below target" flag of
-    `progress_for`: the prediction, or else the projected grade, is under the target).
+    `progress_for`: the prediction, or else the projected grade, is under the target),
+    learners with late work (a shown cell whose latest current upload came in after its
+    deadline, as stored at hand-in). A late cell carries a "late" marker.
     Each row carries its cells as ready-made HTML (`cells`), with the learning outcomes'
     summaries between them on an examined unit.
 
@@ -123,6 +167,14 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
     if filters.cleaned_data.get("below_target"):
         # The one rule for "below target" is progress_for's flag.
         rows = [row for row in rows if any(f.startswith("Below target") for f in row.flags)]
+    evidence = _cell_evidence([row.enrolment.pk for row in rows])
+    late_only = filters.cleaned_data.get("late")
+    if late_only:
+        rows = [
+            row
+            for row in rows
+            if any((row.enrolment.pk, row.items[i].key) in evidence.days_late for i in keep)
+        ]
     can_assess = access.teaches(request.user, group)
     outcomes: list[OutcomeColumns] = []
     if unit.is_examined:
@@ -131,7 +183,7 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
             if not outcomes or outcomes[-1].number != outcome.number:
                 outcomes.append(OutcomeColumns(outcome.number, outcome.title, []))
             outcomes[-1].columns.append(i)
-    evidence = _evidence_keys([row.enrolment.pk for row in rows]) if can_assess else set()
+    handed_in = evidence.handed_in if can_assess else set()
     mark_url = _url_template("mark")
     for row in rows:
         enrolment = row.enrolment
@@ -146,13 +198,15 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
                     f'<td class="lo-sum" data-lo="{outcome.number}">{secure}/{outcome.size}</td>'
                 )
                 for i in outcome.columns:
-                    entry = row.items[i]
-                    has = " e" if (enrolment.pk, entry.key) in evidence else ""
-                    parts.append(_cell(entry, f" o{outcome.number}{has}"))
+                    cell = (enrolment.pk, row.items[i].key)
+                    has = " e" if cell in handed_in else ""
+                    late = evidence.days_late.get(cell, 0)
+                    parts.append(_cell(row.items[i], f" o{outcome.number}{has}", late))
         else:
             for i in keep:
-                entry = row.items[i]
-                parts.append(_cell(entry, " e" if (enrolment.pk, entry.key) in evidence else ""))
+                cell = (enrolment.pk, row.items[i].key)
+                late = evidence.days_late.get(cell, 0)
+                parts.append(_cell(row.items[i], " e" if cell in handed_in else "", late))
         row.cells = mark_safe("".join(parts))  # noqa: S308 - fixed markup and numbers only
     if unit.is_examined and can_assess:
         if exam_form is None:
@@ -173,7 +227,9 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
         "outcomes": [(outcome, [columns[i] for i in outcome.columns]) for outcome in outcomes],
         "width": len(shown) + len(outcomes) + 3,
         "filters": filters,
-        "filtered": bool(status_filter or chosen or filters.cleaned_data.get("below_target")),
+        "filtered": bool(
+            status_filter or chosen or filters.cleaned_data.get("below_target") or late_only
+        ),
         "statuses": [Status(value) for value in Status.values],
         "can_assess": can_assess,
         "decide_url": _url_template("decide"),

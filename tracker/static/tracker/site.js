@@ -224,6 +224,11 @@ function gridSave(cell, status) {
       if (cell.classList.contains("e")) {
         fresh.classList.add("e");
       }
+      // Lateness belongs to the hand-in, not the decision: the marker stays.
+      var late = cell.querySelector(".gl");
+      if (late) {
+        fresh.insertBefore(late.cloneNode(true), fresh.querySelector(".cell-message"));
+      }
       fresh.setAttribute("tabindex", cell.getAttribute("tabindex") || "-1");
       if (!cell.hasAttribute("tabindex")) {
         fresh.removeAttribute("tabindex");
@@ -522,4 +527,16 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) {
     summary.focus();
   }
+});
+
+// The upload form's topics folded by learning outcome (evidence/_item_groups.html): each
+// section's summary says how many of its boxes are ticked, kept right as boxes change.
+document.addEventListener("change", function (event) {
+  var group = event.target.closest ? event.target.closest("details.item-group") : null;
+  var count = group ? group.querySelector("[data-ticked]") : null;
+  if (!count || event.target.type !== "checkbox") {
+    return;
+  }
+  var ticked = group.querySelectorAll("input[type=checkbox]:checked").length;
+  count.textContent = ticked ? " · " + ticked + " ticked" : "";
 });

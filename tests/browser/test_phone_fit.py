@@ -1,0 +1,30 @@
+"""Pages found too wide for a 390 px phone in a walkthrough: each must fit without the page
+itself scrolling sideways (a wide table may scroll inside its own box)."""
+
+from django.urls import reverse
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_tables_and_long_email_addresses_fit_a_phone(catalogue, cast, visitor):
+    # Tables whose last columns hold words for screen readers only, off-screen on a phone.
+    admin = visitor("admin-tables-phone", 390, 844)
+    admin.sign_in("admin")
+    for path in (
+        reverse("centre:qualifications"),
+        reverse("centre:groups"),
+        reverse("learner", args=[cast.learner.pk]),
+    ):
+        admin.go(path)
+        assert admin.page.evaluate(OVERFLOW) <= 0, f"{path} scrolls sideways at 390 px"
+
+    # A school email address is one long word.
+    account = cast.learner.user
+    account.email = "lara.learner.with-a-long-name@students.riverside-college.example.org"
+    account.save(update_fields=["email"])
+    learner = visitor("learner-email-choices-phone", 390, 844)
+    learner.sign_in(account.username)
+    learner.go(reverse("notification_settings"))
+    assert account.email in learner.page.inner_text("main")
+    assert learner.page.evaluate(OVERFLOW) <= 0
+    learner.shot("email-choices")

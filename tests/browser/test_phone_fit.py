@@ -28,3 +28,18 @@ def test_tables_and_long_email_addresses_fit_a_phone(catalogue, cast, visitor):
     assert account.email in learner.page.inner_text("main")
     assert learner.page.evaluate(OVERFLOW) <= 0
     learner.shot("email-choices")
+
+
+def test_a_very_long_surname_wraps_on_a_phone(catalogue, cast, visitor):
+    cast.learner.last_name = "Montgomery-Wolfeschlegelsteinhausenbergerdorff-Fitzgerald"
+    cast.learner.save(update_fields=["last_name"])
+    teacher = visitor("teacher-long-name-phone", 390, 844)
+    teacher.sign_in("teacher")
+    for path in (
+        reverse("learner", args=[cast.learner.pk]),
+        reverse("mark", args=[cast.learner.pk, cast.enrolment.pk]),
+    ):
+        teacher.go(path)
+        assert cast.learner.last_name in teacher.page.inner_text("h1")
+        assert teacher.page.evaluate(OVERFLOW) <= 0, f"{path} scrolls sideways at 390 px"
+    teacher.shot("marking")

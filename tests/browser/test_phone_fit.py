@@ -43,3 +43,19 @@ def test_a_very_long_surname_wraps_on_a_phone(catalogue, cast, visitor):
         assert cast.learner.last_name in teacher.page.inner_text("h1")
         assert teacher.page.evaluate(OVERFLOW) <= 0, f"{path} scrolls sideways at 390 px"
     teacher.shot("marking")
+
+
+def test_a_very_long_name_stays_in_its_own_box_among_the_exam_marks(catalogue, cast, visitor):
+    from tests.conftest import make_learner
+
+    cast.learner.last_name = "Wolfeschlegelsteinhausenbergerdorff"
+    cast.learner.save(update_fields=["last_name"])
+    make_learner(cast.centre, cast.group, "0010", "Ava", "Thompson")
+    teacher = visitor("teacher-long-name-marks-phone", 390, 844)
+    teacher.sign_in("teacher")
+    teacher.go(f"/groups/{cast.group.pk}/units/{cast.unit6.pk}/")
+    labels = teacher.page.locator("label[for^='mark-']")
+    for index in range(labels.count()):
+        box = labels.nth(index).evaluate("e => [e.scrollWidth, e.parentElement.clientWidth]")
+        assert box[0] <= box[1], f"{labels.nth(index).inner_text()} spills out of its box"
+    teacher.shot("exam-marks")

@@ -110,7 +110,7 @@ def record_bulk_decisions(
                 RefusedCell(
                     name,
                     item.code,
-                    f"Changed by {conflict.changed_by} at {conflict.changed_at} to "
+                    f"Changed{conflict.by_whom} to "
                     f"{status_badge(conflict.stored.status)} since the page was loaded.",
                 )
             )

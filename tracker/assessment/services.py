@@ -36,6 +36,12 @@ class DecisionConflict(AssessmentError):
         self.changed_by = changed_by
         self.changed_at = changed_at
 
+    @property
+    def by_whom(self) -> str:
+        """ " by Priya Shah at 10:42" for a sentence, or "" when the change left no history
+        (nothing is then said rather than "by someone at ")."""
+        return f" by {self.changed_by} at {self.changed_at}" if self.changed_at else ""
+
 
 def refuse_if_left(learner) -> None:
     """Raise AssessmentError when the learner has left the centre.
@@ -101,8 +107,8 @@ def record_decision(
             who = last.changed_by if last else "someone"
             when = timezone.localtime(last.changed_at).strftime("%H:%M") if last else ""
             raise DecisionConflict(
-                f"This decision was changed by {who} at {when}: reload to see it, "
-                "then decide again.",
+                f"This decision was changed{f' by {who} at {when}' if last else ''} since you "
+                "loaded it: reload to see it, then decide again.",
                 stored=current,
                 changed_by=str(who),
                 changed_at=when,

@@ -459,8 +459,18 @@ class CentreLettersForm(CleansText, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("who") == "chosen" and not cleaned.get("chosen"):
+        who, eligible = cleaned.get("who"), self.fields["chosen"].queryset
+        if who == "chosen" and not cleaned.get("chosen"):
             self.add_error("chosen", "Tick at least one learner, or choose another option.")
+        elif who in ("no_email", "everyone") and not eligible.exists():
+            self.add_error("who", "Every learner has signed in already: nobody needs a letter.")
+        elif who == "no_email" and not eligible.filter(user__email="").exists():
+            self.add_error(
+                "who",
+                "Every learner who has not signed in yet has an email address: choose "
+                "“Every learner in the centre who has not signed in yet” to print "
+                "their letters anyway, or send them invitation emails from their group's page.",
+            )
         return cleaned
 
     def learners(self):

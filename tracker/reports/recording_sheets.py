@@ -22,6 +22,9 @@ class SheetRow:
     locations: list[str]
 
 
+EXAM_NOT_SAT = "Exam not sat yet"
+
+
 @dataclass
 class RecordingSheet:
     enrolment: Enrolment
@@ -54,7 +57,14 @@ def recording_sheets(enrolments: list[Enrolment]) -> list[RecordingSheet]:
             )
             for item in entry.items
         ]
-        sheets.append(RecordingSheet(enrolment, entry.achieved.label, rows))
+        # An examined unit has no grade until its exam is sat: a mock or nothing yet is not
+        # an "Unclassified" result (the learner's pages say the same).
+        grade = (
+            EXAM_NOT_SAT
+            if enrolment.unit.is_examined and not entry.exam_sat
+            else entry.achieved.label
+        )
+        sheets.append(RecordingSheet(enrolment, grade, rows))
     return sheets
 
 

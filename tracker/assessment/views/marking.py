@@ -223,7 +223,7 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     if grid:
         if conflict is not None:
             error = (
-                f"Not saved: changed by {conflict.changed_by} at {conflict.changed_at} to "
+                f"Not saved: changed{conflict.by_whom} to "
                 f"{status_badge(conflict.stored.status)}. The cell now shows the stored decision."
             )
             return _grid_cell(request, enrolment, form, error, 409)
@@ -242,7 +242,7 @@ def decide(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     kept = stored = None
     if conflict is not None:
         error = (
-            f"This decision was changed by {conflict.changed_by} at {conflict.changed_at}, "
+            f"This decision was changed{conflict.by_whom} since you loaded it, "
             "so yours was not saved. Yours is still in the form and theirs is shown below it: "
             "Save again to replace theirs."
         )

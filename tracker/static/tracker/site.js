@@ -350,9 +350,29 @@ function gridStart() {
 
 document.addEventListener("DOMContentLoaded", gridStart);
 
+// A criterion's column button keeps the focus after selecting its column; the keyboard help
+// says A or N then sets the column, and Esc clears it, as from a cell.
+function gridColumnKey(event) {
+  var column = event.target.closest ? event.target.closest("button.g-col") : null;
+  if (!column || !gridTable() || !gridTable().contains(column)) {
+    return;
+  }
+  var key = event.key.toLowerCase();
+  if ((key === "a" || key === "n") && gridSelected().length) {
+    event.preventDefault();
+    gridAskBulk(key === "a" ? "achieved" : "not_yet");
+  } else if (event.key === "Escape") {
+    gridClearSelection();
+  }
+}
+
 document.addEventListener("keydown", function (event) {
   var cell = gridItemCell(event.target);
-  if (!cell || event.altKey || event.ctrlKey || event.metaKey) {
+  if (event.altKey || event.ctrlKey || event.metaKey) {
+    return;
+  }
+  if (!cell) {
+    gridColumnKey(event);
     return;
   }
   var moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };

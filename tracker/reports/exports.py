@@ -70,7 +70,7 @@ def _progress_by_learner(
             enrolment.learner = learners[enrolment.learner_id]
             enrolment.unit = units[enrolment.unit_id]
         by_learner: dict[int, dict[int, UnitProgress]] = {pk: {} for pk in chunk}
-        for progress in progress_for(enrolments, with_assessors=False):
+        for progress in progress_for(enrolments, with_assessors=False, with_dates=True):
             by_learner[progress.enrolment.learner_id][progress.unit.pk] = progress
         for pk in chunk:
             yield learners[pk], by_learner[pk]

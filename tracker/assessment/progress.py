@@ -110,6 +110,9 @@ class UnitProgress:
     projected_points: int | None = None
     points_verified: bool = True
     flags: list[str] = field(default_factory=list)
+    # Past-deadline assignments with criteria not handed in: (title, codes outstanding,
+    # the words of its flag in `flags`), so a report can word it for the learner's target.
+    late_work: list[tuple[str, list[str], str]] = field(default_factory=list)
 
     @property
     def unit(self):
@@ -343,7 +346,9 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
         if expected < Grade(target):
             progress.flags.append(f"Below target ({Grade(target).label})")
     for title, outstanding in late:
-        progress.flags.append(f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)")
+        flag = f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)"
+        progress.flags.append(flag)
+        progress.late_work.append((title, outstanding, flag))
 
 
 def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> dict[int, list]:

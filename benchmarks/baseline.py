@@ -66,7 +66,16 @@ def revision_name(revision: str) -> str:
 
 def database_urls(folder: str) -> tuple[str, str]:
     """Return (current, baseline) database URLs: scratch SQLite files, or two PostgreSQL
-    databases when DATABASE_URL names a PostgreSQL one (the second is created if needed)."""
+    databases when DATABASE_URL names a PostgreSQL one (the second is created if needed).
+
+    BENCH_DATABASE_URLS="CURRENT,BASELINE" names two databases seeded before instead (for
+    example two copies of one already holding the sizes measured, when both trees have the
+    same migrations): seeding 10,000 learners twice takes a while on a busy machine.
+    """
+    given = os.environ.get("BENCH_DATABASE_URLS")
+    if given:
+        current, baseline = given.split(",")
+        return current, baseline
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return f"sqlite:///{folder}/current.sqlite3", f"sqlite:///{folder}/baseline.sqlite3"

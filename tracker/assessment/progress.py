@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -261,21 +262,33 @@ def progress_for(
 
 
 def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgress:
-    codes = [item.code for item in items]
+    codes = [item.item.code for item in items]
     if not codes:
         return UnitProgress(enrolment, items, Grade.U, Grade.U, Grade.U, Grade.U)
-    achieved = [item.code for item in items if item.status == Status.ACHIEVED]
-    pending = [item.code for item in items if item.status == Status.SUBMITTED]
+    achieved, pending = [], []
+    for item in items:
+        decision = item.decision
+        if decision is not None:
+            if decision.status == Status.ACHIEVED:
+                achieved.append(item.item.code)
+            elif decision.status == Status.SUBMITTED:
+                pending.append(item.item.code)
     grade = grading.centre_assessed_grade(codes, achieved)
     return UnitProgress(
         enrolment=enrolment,
         items=items,
         achieved=grade,
-        projected=grading.centre_assessed_grade(codes, achieved + pending),
+        projected=grading.centre_assessed_grade(codes, achieved + pending) if pending else grade,
         lowest=grade,
-        highest=grading.centre_assessed_grade(codes, codes),
+        highest=_highest(tuple(codes)),
         next_steps=grading.what_next(codes, achieved),
     )
+
+
+@lru_cache(maxsize=64)
+def _highest(codes: tuple[str, ...]) -> Grade:
+    """The best grade a unit allows (every criterion achieved), the same for every learner."""
+    return grading.centre_assessed_grade(list(codes), list(codes))
 
 
 def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgress:

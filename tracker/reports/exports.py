@@ -430,19 +430,31 @@ def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress
             latest.mark.mark if latest else None,
             _exam_grade(latest),
         ]
-        for item in entry.items:
-            shown = "Secure" if item.status == Status.ACHIEVED else item.status_label
-            row.append(cell.repeated(shown, fill=STATUS_FILLS.get(item.status)))
+        row += [_status_cell(cell, item.status, examined=True) for item in entry.items]
     else:
+        no_date = cell.repeated(None, number_format=DATE)
         for item in entry.items:
             decided = item.decision.decided_at if item.decision else None
             row += [
-                cell.repeated(item.status_label, fill=STATUS_FILLS.get(item.status)),
-                cell(_excel_datetime(decided), number_format=DATE)
-                if decided
-                else cell.repeated(None, number_format=DATE),
+                _status_cell(cell, item.status, examined=False),
+                cell(_excel_datetime(decided), number_format=DATE) if decided else no_date,
             ]
     return row
+
+
+# What a status cell says: a Unit 6 topic achieved is "Secure", as on the site.
+_STATUS_WORDS = {
+    examined: {
+        status: "Secure" if examined and status == Status.ACHIEVED else Status(status).label
+        for status in Status.values
+    }
+    for examined in (False, True)
+}
+
+
+def _status_cell(cell: CellMaker, status: str, *, examined: bool):
+    """The coloured status cell (one per status and sheet, appended again and again)."""
+    return cell.repeated(_STATUS_WORDS[examined][status], fill=STATUS_FILLS.get(status))
 
 
 def _first_items(unit: Unit):

@@ -343,36 +343,29 @@ class SummaryTotals:
                 self.on_target[unit_id] += not _expected(entry) < target
 
     def write(self, table: "_Table") -> None:
+        """Append the block below the learners: labels in column A, figures from column E,
+        so the learner columns (number, first name, last name, group) stay empty."""
         sheet, cell = table.sheet, table.cell
+        gap = ["", "", ""]
         sheet.append([])
-        sheet.append([cell("Totals: learners per grade", bold=True)])
-        heading = ["Unit", "", ""] + [grade.label for grade in TOTAL_GRADES]
-        sheet.append([cell(text, bold=True) for text in [*heading, NONE_YET, "Learners"]])
+        heading = [grade.label for grade in TOTAL_GRADES] + [NONE_YET, "Learners"]
+        sheet.append(
+            [cell("Totals: learners per grade", bold=True), *gap]
+            + [cell(text, bold=True) for text in heading]
+        )
         for unit in self.units:
             counts = self.counts[unit.pk]
             for series in self.SERIES:
                 row = counts[series]
-                none = row.get(None, 0)
-                label = series
+                label = f"Unit {unit.number} {series.lower()}"
                 if series == "Achieved" and unit.is_examined:
-                    label = f"{series} ({NONE_YET.lower()}: {NOT_SAT})"
-                sheet.append(
-                    [
-                        f"Unit {unit.number}",
-                        label,
-                        "",
-                        *(row.get(grade, 0) for grade in TOTAL_GRADES),
-                        none,
-                        sum(row.values()),
-                    ]
-                )
+                    label += f" ({NONE_YET.lower()}: {NOT_SAT})"
+                figures = [row.get(grade, 0) for grade in TOTAL_GRADES]
+                sheet.append([label, *gap, *figures, row.get(None, 0), sum(row.values())])
         sheet.append([])
-        sheet.append([cell("On or above target", bold=True)])
         sheet.append(
-            [
-                cell(text, bold=True)
-                for text in ("Unit", "Learners with a target", "On or above", "Share")
-            ]
+            [cell("On or above target", bold=True), *gap]
+            + [cell(text, bold=True) for text in ("Learners with a target", "On or above", "Share")]
         )
         for unit in self.units:
             with_target = self.with_target[unit.pk]
@@ -380,6 +373,7 @@ class SummaryTotals:
             sheet.append(
                 [
                     f"Unit {unit.number}",
+                    *gap,
                     with_target,
                     self.on_target[unit.pk],
                     cell(share, number_format="0%") if share is not None else "",

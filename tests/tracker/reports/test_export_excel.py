@@ -82,13 +82,12 @@ def test_no_target_means_no_colour(cast, client_for):
 
 def totals(book) -> dict:
     """Return {(unit, series): [U, Near Pass, Pass, Merit, Distinction, none, learners]} and
-    {unit: (with a target, on or above, share)} from the block below the Summary's rows."""
+    {unit: (with a target, on or above, share, row number)} from the block below the
+    Summary's learners (labels in column A, figures from column E)."""
     sheet = book["Summary"]
     rows = list(sheet.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r and r[0] == "Totals: learners per grade")
-    counts, shares = {}, {}
-    heading = rows[start + 1]
-    assert list(heading[3:10]) == [
+    assert list(rows[start][4:11]) == [
         "Unclassified",
         "Near Pass",
         "Pass",
@@ -97,16 +96,20 @@ def totals(book) -> dict:
         "None yet",
         "Learners",
     ]
-    index = start + 2
+    counts, shares = {}, {}
+    index = start + 1
     while rows[index] and rows[index][0]:
         row = rows[index]
-        counts[(row[0], row[1].split(" (")[0])] = list(row[3:10])
+        assert row[1:4] == (None, None, None)  # the learner columns stay empty
+        unit, series = row[0].split(" (")[0].rsplit(" ", 1)
+        counts[(unit, series.capitalize())] = list(row[4:11])
         index += 1
     target_start = next(i for i, r in enumerate(rows) if r and r[0] == "On or above target")
-    index = target_start + 2
+    assert list(rows[target_start][4:7]) == ["Learners with a target", "On or above", "Share"]
+    index = target_start + 1
     while rows[index] and str(rows[index][0]).startswith("Unit "):
         row = rows[index]
-        shares[row[0]] = (*row[1:4], index + 1)  # and the sheet's row number
+        shares[row[0]] = (*row[4:7], index + 1)  # and the sheet's row number
         index += 1
     return counts, shares
 
@@ -127,7 +130,7 @@ def test_the_summary_ends_with_learners_per_grade_and_the_share_on_target(cast, 
     assert unit6[0] == 0 and unit6[5] == learners
     with_target, on_or_above, share, row_number = shares["Unit 30"]
     assert (with_target, on_or_above) == (1, 1) and share == 1
-    assert book["Summary"].cell(row_number, 4).number_format == "0%"
+    assert book["Summary"].cell(row_number, 7).number_format == "0%"
 
 
 def test_unverified_points_get_one_note_not_words_on_every_row(cast, client_for):

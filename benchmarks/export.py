@@ -3,6 +3,11 @@
 Usage (a scratch database: it is migrated and filled):
     DATABASE_URL=sqlite:///scratch.sqlite3 SECRET_KEY=x python benchmarks/export.py 200 2000
     bash .ci/with-postgres python benchmarks/export.py 200 2000 10000
+    SECRET_KEY=x python benchmarks/export.py 2000 --baseline 480e4b1   # paired comparison
+
+With --baseline REV the export runs alternately in this tree and in a worktree of REV, each
+with its own scratch database (benchmarks/baseline.py), the floor after each pair, and the
+table gives both times, the floor and the median of the rounds' ratios.
 
 For each size it seeds a centre (seed_scale) unless there is one, then runs, each in a fresh
 process so that no run inherits another's memory:
@@ -64,7 +69,9 @@ def rss_mb() -> float:
 
 
 def django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
+    from baseline import tree_root
+
+    sys.path.insert(0, str(tree_root()))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
 
@@ -265,10 +272,10 @@ def run_floor(matrix: str, output: str) -> dict:
 # --- the driver ------------------------------------------------------------------------------
 
 
-def child(*args: str) -> dict:
+def child(*args: str, env: dict | None = None) -> dict:
     """Run one measurement in a fresh process and return what it printed."""
     done = subprocess.run(  # noqa: S603 - this script, with arguments of its own
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True, env=env
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -293,11 +300,80 @@ def prepare(sizes: list[int]) -> str:
     return vendor
 
 
+def compare(sizes: list[int], revision: str, rounds: int) -> None:
+    """Export each size in this tree and at `revision` alternately, with the floor between."""
+    import statistics
+
+    from baseline import (
+        checkout,
+        database_urls,
+        load_average,
+        paired,
+        revision_name,
+        tree_environment,
+        tree_root,
+    )
+
+    name = revision_name(revision)
+    with checkout(revision) as tree, tempfile.TemporaryDirectory() as scratch:
+        current_url, baseline_url = database_urls(scratch)
+        sides = {
+            "current": tree_environment(tree_root(), current_url),
+            name: tree_environment(tree, baseline_url),
+        }
+        for env in sides.values():
+            vendor = child("--child", "prepare", *map(str, sizes), env=env)["vendor"]
+        print(f"database: {vendor}; baseline {name}; {load_average()}")
+        print(
+            f"{rounds} rounds, each a fresh process per export: current, baseline, floor; "
+            "s are medians; × are medians of the rounds' ratios"
+        )
+        print(
+            f"| learners | cells | queries (current / {name}) | current s | {name} s "
+            f"| floor s | current × floor | {name} × floor | current × {name} "
+            f"| current peak MB (growth) | {name} peak MB (growth) |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        book, matrix, floor = (f"{scratch}/{n}" for n in ("export.xlsx", "m", "floor.xlsx"))
+        for size in sizes:
+            centre = centre_number(size)
+            runs = {side: [] for side in sides}
+            floors = []
+            for _ in range(rounds):
+                for side, env in sides.items():
+                    runs[side].append(
+                        child("--child", "export", "--centre", centre, "--output", book, env=env)
+                    )
+                # The floor writes the current export's cells back (its matrix).
+                cells = child("--child", "matrix", "--input", book, "--output", matrix)["cells"]
+                floors.append(child("--child", "floor", "--input", matrix, "--output", floor))
+            mine = [run["seconds"] for run in runs["current"]]
+            theirs = [run["seconds"] for run in runs[name]]
+            bare = [run["seconds"] for run in floors]
+            ours, base, ratio = paired(mine, theirs)
+            _, _, ours_floor = paired(mine, bare)
+            _, _, base_floor = paired(theirs, bare)
+            last, old = runs["current"][-1], runs[name][-1]
+            print(
+                f"| {size:,} | {cells:,} | {last['queries']} / {old['queries']} | {ours:.2f} "
+                f"| {base:.2f} | {statistics.median(bare):.2f} | {ours_floor:.2f} "
+                f"| {base_floor:.2f} | {ratio:.2f} "
+                f"| {last['peak']:.0f} ({last['peak'] - last['before']:+.0f}) "
+                f"| {old['peak']:.0f} ({old['peak'] - old['before']:+.0f}) |",
+                flush=True,
+            )
+        print(f"after: {load_average()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[200, 2000, 10000])
     parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap")
-    parser.add_argument("--child", choices=["export", "matrix", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", metavar="REV", help="compare with this commit, paired")
+    parser.add_argument("--rounds", type=int, default=3, help="paired rounds (with --baseline)")
+    parser.add_argument(
+        "--child", choices=["export", "matrix", "floor", "prepare"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--centre", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
@@ -310,6 +386,12 @@ def main() -> None:
         return
     if args.child == "floor":
         print(json.dumps(run_floor(args.input, args.output)))
+        return
+    if args.child == "prepare":
+        print(json.dumps({"vendor": prepare(args.sizes)}))
+        return
+    if args.baseline:
+        compare(args.sizes, args.baseline, args.rounds)
         return
 
     vendor = prepare(args.sizes)

@@ -3,6 +3,11 @@
 Usage (a scratch SQLite database in a temporary folder, or the database in DATABASE_URL):
     python benchmarks/load.py [--learners 2000] [--clients 50] [--requests 20]
     bash .ci/with-postgres python benchmarks/load.py
+    python benchmarks/load.py --baseline 480e4b1   # this tree and 480e4b1, paired
+
+With --baseline REV a worktree of REV (benchmarks/baseline.py) is served by its own gunicorn
+with its own scratch database beside this tree's, and the same load runs against each in
+turn, --rounds times; it prints each run, both medians and the median ratio of throughput.
 
 It seeds a centre (seed_scale), collects the static files (DEBUG is off, as in production),
 starts gunicorn with sync workers (2 x cores + 1 unless --workers) and runs a bounded load:
@@ -30,6 +35,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from baseline import (
+    checkout,
+    load_average,
+    paired,
+    revision_name,
+    tree_root,
+)
 from upload import django_setup, gunicorn, prepare_database, scratch_environment, session_cookie
 
 CENTRE = "92000"  # the 2,000-learner centre of pages.py and export.py, when the database has it
@@ -86,6 +98,20 @@ def clients(count: int) -> list[Client]:
             ]
             result.append(Client("admin", session_cookie(admin), pages))
     return result
+
+
+def site_clients(environment: dict[str, str], learners: int, count: int) -> list[dict]:
+    """Child of a paired run: prepare this tree's site and return its clients as dicts."""
+    django_setup(environment)
+    from django.core.management import call_command
+
+    prepare_database(learners=learners, centre=CENTRE)
+    with open(os.devnull, "w") as quiet:
+        call_command("collectstatic", interactive=False, verbosity=0, stdout=quiet)
+    return [
+        {"role": client.role, "cookie": client.cookie, "pages": client.pages}
+        for client in clients(count)
+    ]
 
 
 def get(connection: http.client.HTTPConnection, url: str, cookie: str) -> int:
@@ -162,13 +188,129 @@ def report(
     print(f"throughput: {len(every) / seconds:.1f} requests/s")
 
 
+def load(server, everyone: list[Client], requests: int) -> tuple[float, float]:
+    """Run the bounded load once; return the seconds it took and the clients' CPU seconds."""
+    for client in everyone:
+        client.results = []
+    start = threading.Barrier(len(everyone) + 1)
+    threads = [
+        threading.Thread(target=run, args=(client, server.port, requests, i, start))
+        for i, client in enumerate(everyone)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started, cpu = time.perf_counter(), time.process_time()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def side_clients(tree, environment: dict[str, str], learners: int, count: int) -> list[Client]:
+    """Prepare a tree's site in a child process and return its signed-in clients."""
+    import json
+    import subprocess
+
+    done = subprocess.run(  # noqa: S603 - this script, with arguments of its own
+        [
+            sys.executable,
+            __file__,
+            "--child-clients",
+            f"--learners={learners}",
+            f"--clients={count}",
+        ],
+        env={**os.environ, **environment, "BENCH_TREE": str(tree)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    return [Client(row["role"], row["cookie"], [tuple(p) for p in row["pages"]]) for row in rows]
+
+
+def compare(args) -> None:
+    """Serve this tree and `args.baseline` side by side and load them alternately."""
+    name = revision_name(args.baseline)
+    folder = tempfile.mkdtemp(prefix="load-bench-")
+    try:
+        with checkout(args.baseline) as tree:
+            sides = {}
+            for side, root in (("current", tree_root()), (name, tree)):
+                environment = scratch_environment(f"{folder}/{side}")
+                os.makedirs(f"{folder}/{side}", exist_ok=True)
+                if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+                    from baseline import database_urls
+
+                    current_url, baseline_url = database_urls(folder)
+                    environment["DATABASE_URL"] = current_url if side == "current" else baseline_url
+                sides[side] = (root, environment)
+            everyone = {
+                side: side_clients(root, environment, args.learners, args.clients)
+                for side, (root, environment) in sides.items()
+            }
+            print(
+                f"baseline {name}; gunicorn: {args.workers} sync workers each; "
+                f"{args.clients} clients × {args.requests} requests per run; "
+                f"{args.rounds} rounds, alternating; {load_average()}"
+            )
+            throughput: dict[str, list[float]] = {side: [] for side in sides}
+            errors = dict.fromkeys(sides, 0)
+            with (
+                gunicorn(sides["current"][1], args.workers, cwd=sides["current"][0]) as mine,
+                gunicorn(sides[name][1], args.workers, cwd=sides[name][0]) as theirs,
+            ):
+                servers = {"current": mine, name: theirs}
+                for side, server in servers.items():
+                    alone_times(server, everyone[side][:10])  # warm up
+                for _ in range(args.rounds):
+                    for side, server in servers.items():
+                        seconds, _ = load(server, everyone[side], args.requests)
+                        results = [r for c in everyone[side] for r in c.results]
+                        throughput[side].append(len(results) / seconds)
+                        errors[side] += sum(status != 200 for _, status, _ in results)
+                        latencies = [elapsed * 1000 for _, _, elapsed in results]
+                        print(
+                            f"  {side}: {len(results) / seconds:.1f} requests/s, "
+                            f"median {statistics.median(latencies):.0f} ms, "
+                            f"p95 {percentile(latencies, 0.95):.0f} ms, "
+                            f"errors {sum(status != 200 for _, status, _ in results)}",
+                            flush=True,
+                        )
+            ours, base, ratio = paired(throughput["current"], throughput[name])
+            print(f"| | current | {name} | current ÷ {name} |")
+            print("|---|---:|---:|---:|")
+            print(f"| requests/s (median of rounds) | {ours:.1f} | {base:.1f} | {ratio:.2f} |")
+            print(f"| errors | {errors['current']} | {errors[name]} | |")
+            print(f"after: {load_average()}")
+            if any(errors.values()):
+                sys.exit("Some requests failed.")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=2000, help="size of the seeded centre")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="requests per client")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--baseline", metavar="REV", help="compare with this commit, paired")
+    parser.add_argument("--rounds", type=int, default=2, help="paired rounds (with --baseline)")
+    parser.add_argument("--child-clients", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_clients:
+        import json
+
+        environment = {
+            key: os.environ[key]
+            for key in ("DATABASE_URL", "MEDIA_ROOT", "STATIC_ROOT", "SECRET_KEY")
+            if key in os.environ
+        }
+        print(json.dumps(site_clients(environment, args.learners, args.clients)))
+        return
+    if args.baseline:
+        compare(args)
+        return
     folder = tempfile.mkdtemp(prefix="load-bench-")
     try:
         environment = scratch_environment(folder)
@@ -187,18 +329,7 @@ def main() -> None:
 
         with gunicorn(environment, workers=args.workers) as server:
             alone = alone_times(server, everyone[:10])  # every role, so every page
-            start = threading.Barrier(len(everyone) + 1)
-            threads = [
-                threading.Thread(target=run, args=(client, server.port, args.requests, i, start))
-                for i, client in enumerate(everyone)
-            ]
-            for thread in threads:
-                thread.start()
-            start.wait()
-            started, cpu = time.perf_counter(), time.process_time()
-            for thread in threads:
-                thread.join()
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            seconds, cpu = load(server, everyone, args.requests)
         report(everyone, alone, seconds, args.workers, database)
         print(f"the clients themselves used {cpu:.1f} s of CPU ({cpu / seconds:.0%} of a core)")
         if any(status != 200 for client in everyone for _, status, _ in client.results):

@@ -3,41 +3,51 @@
 Usage (a scratch database: it is migrated and filled):
     DATABASE_URL=sqlite:///scratch.sqlite3 SECRET_KEY=x python benchmarks/pages.py 200 2000
     bash .ci/with-postgres python benchmarks/pages.py 200 2000 10000
+    SECRET_KEY=x python benchmarks/pages.py 200 2000 --baseline 480e4b1   # paired comparison
 It migrates, loads the catalogue, seeds one centre per size (seed_scale, timed) and prints
 two tables: seeding time per size, and queries per request with the median and p95 time
 of repeated in-process requests for each page.
+
+With --baseline REV it checks REV out beside this tree (benchmarks/baseline.py), gives each
+its own scratch database, seeds both, and times every page on each side alternately
+(--rounds rounds of --repeat ÷ rounds requests), printing both times and the median ratio.
 """
 
 import argparse
 import io
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+from baseline import (
+    checkout,
+    database_urls,
+    load_average,
+    paired,
+    revision_name,
+    tree_environment,
+    tree_root,
+)
 
-import django  # noqa: E402
 
-django.setup()
+def django_setup() -> None:
+    """Set Django up with the code of the tree measured (BENCH_TREE, else this one)."""
+    sys.path.insert(0, str(tree_root()))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.core.signals import request_finished, request_started  # noqa: E402
-from django.db import close_old_connections, connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from tracker.models import Centre, Enrolment, TeachingGroup, User  # noqa: E402
+    django.setup()
 
 
 @dataclass
 class Page:
     label: str
-    user: User
+    user: object  # the User who asks for the page
     url: str
 
 
@@ -47,6 +57,11 @@ def centre_number(size: int) -> str:
 
 def setup() -> None:
     """Migrate and load the catalogue; keep one connection so every query is seen."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     settings.ALLOWED_HOSTS = ["*"]
     # Pages are timed without collectstatic's manifest, as in the test suite.
     settings.STORAGES = {
@@ -62,6 +77,10 @@ def setup() -> None:
 
 def seed(size: int) -> str:
     """Seed a centre of `size` learners unless there is one; return a row of the table."""
+    from django.core.management import call_command
+
+    from tracker.models import Centre
+
     number = centre_number(size)
     if Centre.objects.filter(ocr_number=number).exists():
         return f"| {size} | (seeded before) | | |"
@@ -77,6 +96,10 @@ def seed(size: int) -> str:
 
 def pages(size: int) -> list[Page]:
     """Return the pages to measure in the centre of this size, each with who asks for it."""
+    from django.urls import reverse
+
+    from tracker.models import Centre, Enrolment, TeachingGroup, User
+
     centre = Centre.objects.get(ocr_number=centre_number(size))
     group = TeachingGroup.objects.filter(centre=centre).order_by("pk").first()
     teacher = group.teachers.first()
@@ -100,14 +123,24 @@ def pages(size: int) -> list[Page]:
     ]
 
 
-def client_for(user: User) -> Client:
+def client_for(user):
+    from django.test import Client
+
     client = Client()
     client.force_login(user)
     return client
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[int, float, float]:
+def measure(client, url: str, repeat: int) -> tuple[int, float, float]:
     """Return queries of one request, then the median and p95 ms of `repeat` more."""
+    queries, times = timed(client, url, repeat)
+    return queries, statistics.median(times), times[round(0.95 * (len(times) - 1))]
+
+
+def timed(client, url: str, repeat: int) -> tuple[int, list[float]]:
+    """Return queries of one (untimed) request, then the sorted ms of `repeat` more."""
+    from django.db import connection
+
     queries = []
 
     def count(execute, sql, params, many, context):
@@ -123,26 +156,131 @@ def measure(client: Client, url: str, repeat: int) -> tuple[int, float, float]:
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return len(queries), statistics.median(times), times[round(0.95 * (len(times) - 1))]
+    return len(queries), times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[200, 2000])
-    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
-    args = parser.parse_args()
+def prepare(sizes: list[int], report=print) -> str:
+    """Migrate, load the catalogue and seed every size; return the database's vendor."""
+    from django.db import connection
+
     setup()
-    print(f"database: {connection.vendor}")
-    print("| learners | decisions | rows written | seeding s |")
-    print("|---:|---:|---:|---:|")
-    for size in args.sizes:
-        print(seed(size), flush=True)
+    report(f"database: {connection.vendor}")
+    report("| learners | decisions | rows written | seeding s |")
+    report("|---:|---:|---:|---:|")
+    for size in sizes:
+        report(seed(size))
     if connection.vendor == "postgresql":
         # Autovacuum analyses freshly loaded tables within a minute or so; do it now, or
         # the planner measures a database no live one looks like. (SQLite is left without
         # statistics, as Django leaves it.)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    return connection.vendor
+
+
+def serve(sizes: list[int]) -> None:
+    """Child of a paired run: seed, list the pages, then time the ones asked for on stdin.
+
+    Each line in is {"page": index, "repeat": n}; each line out is {"queries", "times"}.
+    """
+    django_setup()
+    vendor = prepare(sizes, report=lambda line: print(line, file=sys.stderr, flush=True))
+    every = [(size, page) for size in sizes for page in pages(size)]
+    clients = {}
+    print(json.dumps({"vendor": vendor, "pages": [[s, p.label] for s, p in every]}), flush=True)
+    for line in sys.stdin:
+        ask = json.loads(line)
+        size, page = every[ask["page"]]
+        client = clients.setdefault(ask["page"], client_for(page.user))
+        queries, times = timed(client, page.url, ask["repeat"])
+        print(json.dumps({"queries": queries, "times": times}), flush=True)
+
+
+class Child:
+    """A `serve` process running one tree's code against its own database."""
+
+    def __init__(self, tree, database_url: str, sizes: list[int]):
+        self.process = subprocess.Popen(  # noqa: S603 - this script, our own arguments
+            [sys.executable, __file__, "--serve", *map(str, sizes)],
+            env=tree_environment(tree, database_url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.pages = None
+
+    def ready(self) -> dict:
+        return json.loads(self.process.stdout.readline())
+
+    def ask(self, page: int, repeat: int) -> dict:
+        self.process.stdin.write(json.dumps({"page": page, "repeat": repeat}) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def compare(sizes: list[int], revision: str, rounds: int, repeat: int) -> None:
+    """Time every page in this tree and at `revision`, alternately, and print the ratios."""
+    name = revision_name(revision)
+    with checkout(revision) as tree, tempfile.TemporaryDirectory() as folder:
+        current_url, baseline_url = database_urls(folder)
+        # Both seed at once; then the measuring alternates, one side at a time.
+        current = Child(tree_root(), current_url, sizes)
+        baseline = Child(tree, baseline_url, sizes)
+        try:
+            listed, other = current.ready(), baseline.ready()
+            assert listed["pages"] == other["pages"], (listed["pages"], other["pages"])
+            print(f"database: {listed['vendor']}; baseline {name}; {load_average()}")
+            print(
+                f"{rounds} rounds of {repeat} requests per page on each side, alternating; "
+                "ms are the medians of the rounds' medians; × is the median of the rounds' "
+                "ratios (current ÷ baseline)"
+            )
+            print(
+                "| learners | page | queries (current / baseline) | current ms "
+                f"| {name} ms | × baseline |"
+            )
+            print("|---:|---|---:|---:|---:|---:|")
+            for index, (size, label) in enumerate(listed["pages"]):
+                mine, theirs, counts = [], [], None
+                for _ in range(rounds):
+                    a = current.ask(index, repeat)
+                    b = baseline.ask(index, repeat)
+                    counts = (a["queries"], b["queries"])
+                    mine.append(statistics.median(a["times"]))
+                    theirs.append(statistics.median(b["times"]))
+                ours, base, ratio = paired(mine, theirs)
+                print(
+                    f"| {size} | {label} | {counts[0]} / {counts[1]} | {ours:.1f} "
+                    f"| {base:.1f} | {ratio:.2f} |",
+                    flush=True,
+                )
+            print(f"after: {load_average()}")
+        finally:
+            current.close()
+            baseline.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[200, 2000])
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
+    parser.add_argument("--baseline", metavar="REV", help="compare with this commit, paired")
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds (with --baseline)")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.sizes)
+        return
+    if args.baseline:
+        compare(args.sizes, args.baseline, args.rounds, max(1, args.repeat // args.rounds))
+        return
+    django_setup()
+    prepare(args.sizes, report=lambda line: print(line, flush=True))
+    print(load_average())
     print()
     print("| learners | page | queries | median ms | p95 ms |")
     print("|---:|---|---:|---:|---:|")

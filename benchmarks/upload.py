@@ -52,7 +52,9 @@ def django_setup(environment: dict[str, str]) -> None:
     """Set Django up in this process, with the site's environment."""
     os.environ.update(environment)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
-    sys.path.insert(0, str(ROOT))
+    from baseline import tree_root  # this tree, or a baseline's worktree (BENCH_TREE)
+
+    sys.path.insert(0, str(tree_root()))
     import django
 
     django.setup()
@@ -115,8 +117,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], workers: int, timeout: int = 120) -> Iterator[Server]:
-    """Serve the site with gunicorn (sync workers) on a free loopback port until the end."""
+def gunicorn(
+    environment: dict[str, str], workers: int, timeout: int = 120, cwd: Path = ROOT
+) -> Iterator[Server]:
+    """Serve the site with gunicorn (sync workers) on a free loopback port until the end.
+
+    `cwd` is the tree whose code is served (this one unless a baseline's worktree)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
@@ -130,7 +136,7 @@ def gunicorn(environment: dict[str, str], workers: int, timeout: int = 120) -> I
             f"--timeout={timeout}",
             "--log-level=warning",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **environment},
     )
     try:

@@ -100,10 +100,16 @@ TEMPLATES = [
     },
 ]
 
+# Each app process keeps its connection for DATABASE_CONN_MAX_AGE seconds (default 60)
+# instead of opening one per request: on PostgreSQL a new connection is a new server
+# process, which cost about a third of the throughput (docs/performance.md, "Under load").
+# A kept connection is checked before each request reuses it (CONN_HEALTH_CHECKS), so a
+# database restart costs one reconnect, not a failed request.
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -30,10 +31,47 @@ from tracker.models import (
 )
 
 
+class DecisionRow:
+    """A decision read as plain values, for lists of many learners (`with_assessors=False`).
+
+    It has the attributes of `Decision` those lists use: pk, enrolment_id, criterion_id,
+    topic_id, status, revision, attempts and decided_at (an aware datetime when the caller
+    asked `with_dates=True`, else None, which saves converting a timestamp per decision).
+    """
+
+    __slots__ = (
+        "pk",
+        "enrolment_id",
+        "criterion_id",
+        "topic_id",
+        "status",
+        "revision",
+        "attempts",
+        "decided_at",
+    )
+
+    def __init__(self, pk, enrolment_id, criterion_id, topic_id, status, revision, attempts, at):
+        self.pk = pk
+        self.enrolment_id = enrolment_id
+        self.criterion_id = criterion_id
+        self.topic_id = topic_id
+        self.status = status
+        self.revision = revision
+        self.attempts = attempts
+        self.decided_at = at
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_status_display(self) -> str:
+        return Status(self.status).label
+
+
 @dataclass
 class ItemStatus:
     item: Criterion | TopicItem
-    decision: Decision | None
+    decision: Decision | DecisionRow | None
 
     @property
     def code(self) -> str:
@@ -84,8 +122,9 @@ class UnitProgress:
     # a grade, else the latest graded mock); None when no mark has a grade yet.
     graded_by: ExamResult | None = None
     below_target: bool = False
-    # Assignments past their deadline with work not handed in: (title, codes), as in `flags`.
-    late_work: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Past-deadline assignments with criteria not handed in: (title, codes outstanding,
+    # the words of its flag in `flags`), so a report can word it for the learner's target.
+    late_work: list[tuple[str, list[str], str]] = field(default_factory=list)
 
     @property
     def unit(self):
@@ -141,13 +180,19 @@ class UnitProgress:
 
 
 def progress_for(
-    enrolments: Iterable[Enrolment], today: date | None = None, *, with_assessors: bool = True
+    enrolments: Iterable[Enrolment],
+    today: date | None = None,
+    *,
+    with_assessors: bool = True,
+    with_dates: bool = False,
 ) -> list[UnitProgress]:
     """Return the progress of each enrolment (with unit and learner selected).
 
-    Each decision comes with its assessor and who authorised a resubmission, for pages
-    that show them; lists of many learners pass `with_assessors=False` and skip loading
-    those users.
+    Each decision comes as a `Decision` with its assessor and who authorised a resubmission,
+    for pages that show them. Lists of many learners pass `with_assessors=False`: their
+    decisions are then `DecisionRow`s read as plain values (no model instances, no
+    timestamp converted unless `with_dates=True` asks for `decided_at`), which is most of
+    the time a teacher's dashboard or an export spent here.
     """
     enrolments = list(enrolments)
     if not enrolments:
@@ -167,15 +212,25 @@ def progress_for(
             .order_by("learning_outcome__number", "order")
         ):
             topics[topic.learning_outcome.unit_id].append(topic)
-    decisions: dict[tuple[int, int, str], Decision] = {}
+    decisions: dict[tuple[int, int, str], Decision | DecisionRow] = {}
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
     if with_assessors:
-        rows = rows.select_related("assessor", "resubmission_authorised_by")
-    for decision in rows:
-        kind = "c" if decision.criterion_id else "t"
-        decisions[(decision.enrolment_id, decision.criterion_id or decision.topic_id, kind)] = (
-            decision
-        )
+        for decision in rows.select_related("assessor", "resubmission_authorised_by"):
+            kind = "c" if decision.criterion_id else "t"
+            key = (decision.enrolment_id, decision.criterion_id or decision.topic_id, kind)
+            decisions[key] = decision
+    else:
+        fields = ["pk", "enrolment_id", "criterion_id", "topic_id", "status", "revision"]
+        fields += ["attempts", "decided_at" if with_dates else "pk"]
+        for values in rows.values_list(*fields):
+            decision = DecisionRow(*values)
+            if not with_dates:
+                decision.decided_at = None
+            criterion_id = values[2]
+            if criterion_id:
+                decisions[(values[1], criterion_id, "c")] = decision
+            else:
+                decisions[(values[1], values[3], "t")] = decision
     predictions: dict[int, Prediction] = {}
     for prediction in Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
         "-predicted_at", "-pk"
@@ -206,45 +261,66 @@ def progress_for(
     tables = _points_tables(points_values)
     late = _late_assignments(enrolments, today, decisions)
 
+    # Each unit's items with their ids, looked up once rather than per learner.
+    keyed = {
+        unit_id: [(topic, topic.pk, "t") for topic in unit_topics]
+        for unit_id, unit_topics in topics.items()
+    }
+    keyed.update(
+        {
+            unit_id: [(criterion, criterion.pk, "c") for criterion in unit_criteria]
+            for unit_id, unit_criteria in criteria.items()
+            if unit_id not in examined
+        }
+    )
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
+        pk = enrolment.pk
+        items = [
+            ItemStatus(item, decisions.get((pk, item_id, kind)))
+            for item, item_id, kind in keyed.get(unit.pk, ())
+        ]
         if unit.is_examined:
-            items = [
-                ItemStatus(topic, decisions.get((enrolment.pk, topic.pk, "t")))
-                for topic in topics[unit.pk]
-            ]
-            progress = _examined(enrolment, items, marks[enrolment.pk], boundaries)
+            progress = _examined(enrolment, items, marks[pk], boundaries)
         else:
-            items = [
-                ItemStatus(criterion, decisions.get((enrolment.pk, criterion.pk, "c")))
-                for criterion in criteria[unit.pk]
-            ]
             progress = _centre_assessed(enrolment, items)
-        progress.prediction = predictions.get(enrolment.pk)
+        progress.prediction = predictions.get(pk)
         _add_points(progress, tables.get(unit.suite_id), points_values)
-        _add_flags(progress, late.get(enrolment.pk, []))
+        _add_flags(progress, late.get(pk, []))
         result.append(progress)
     return result
 
 
 def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgress:
-    codes = [item.code for item in items]
+    codes = [item.item.code for item in items]
     if not codes:
         return UnitProgress(enrolment, items, Grade.U, Grade.U, Grade.U, Grade.U)
-    achieved = [item.code for item in items if item.status == Status.ACHIEVED]
-    pending = [item.code for item in items if item.status == Status.SUBMITTED]
+    achieved, pending = [], []
+    for item in items:
+        decision = item.decision
+        if decision is not None:
+            if decision.status == Status.ACHIEVED:
+                achieved.append(item.item.code)
+            elif decision.status == Status.SUBMITTED:
+                pending.append(item.item.code)
     grade = grading.centre_assessed_grade(codes, achieved)
     return UnitProgress(
         enrolment=enrolment,
         items=items,
         achieved=grade,
-        projected=grading.centre_assessed_grade(codes, achieved + pending),
+        projected=grading.centre_assessed_grade(codes, achieved + pending) if pending else grade,
         lowest=grade,
-        highest=grading.centre_assessed_grade(codes, codes),
+        highest=_highest(tuple(codes)),
         next_steps=grading.what_next(codes, achieved),
         steps=grading.plan_steps(codes, achieved, pending),
     )
+
+
+@lru_cache(maxsize=64)
+def _highest(codes: tuple[str, ...]) -> Grade:
+    """The best grade a unit allows (every criterion achieved), the same for every learner."""
+    return grading.centre_assessed_grade(list(codes), list(codes))
 
 
 def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgress:
@@ -362,9 +438,10 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
         if expected < Grade(target):
             progress.below_target = True
             progress.flags.append(f"Below target ({Grade(target).label})")
-    progress.late_work = late
     for title, outstanding in late:
-        progress.flags.append(f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)")
+        flag = f"Deadline passed: {title} ({', '.join(outstanding)} outstanding)"
+        progress.flags.append(flag)
+        progress.late_work.append((title, outstanding, flag))
 
 
 def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> dict[int, list]:
@@ -375,16 +452,27 @@ def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> di
     enrolments = [e for e in enrolments if e.learner.left_on is None]
     groups = {e.learner.group_id for e in enrolments if e.learner.group_id}
     # Extensions may move a deadline later, so every assignment is read, not only past ones.
+    # Plain values, not models: a teacher's dashboard checks every learner against each.
     assignments = list(
         Assignment.objects.filter(
             group_id__in=groups, unit_id__in={e.unit_id for e in enrolments}
-        ).prefetch_related("criteria")
+        ).values_list("pk", "group_id", "unit_id", "title", "deadline")
     )
     if not assignments:
         return {}
+    ids = [row[0] for row in assignments]
+    covered = defaultdict(list)
+    for assignment_id, criterion_id, code in (
+        Assignment.criteria.through.objects.filter(assignment_id__in=ids)
+        .order_by("criterion__unit", "criterion__order")  # as Criterion's own ordering
+        .values_list("assignment_id", "criterion_id", "criterion__code")
+    ):
+        covered[assignment_id].append((criterion_id, code))
     extensions = {
-        (ext.assignment_id, ext.learner_id): ext.deadline
-        for ext in Extension.objects.filter(assignment__in=assignments)
+        (assignment_id, learner_id): deadline
+        for assignment_id, learner_id, deadline in Extension.objects.filter(
+            assignment_id__in=ids
+        ).values_list("assignment_id", "learner_id", "deadline")
     }
     done = {
         (enrolment_id, item_id)
@@ -392,18 +480,20 @@ def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> di
         if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
     }
     by_group_unit = defaultdict(list)
-    for assignment in assignments:
-        by_group_unit[assignment.group_id, assignment.unit_id].append(assignment)
+    for pk, group_id, unit_id, title, deadline in assignments:
+        by_group_unit[group_id, unit_id].append((pk, title, deadline))
     late = defaultdict(list)
     for enrolment in enrolments:
-        for assignment in by_group_unit[enrolment.learner.group_id, enrolment.unit_id]:
-            deadline = extensions.get((assignment.pk, enrolment.learner_id), assignment.deadline)
+        for pk, title, deadline in by_group_unit[enrolment.learner.group_id, enrolment.unit_id]:
+            deadline = extensions.get((pk, enrolment.learner_id), deadline)
             if deadline < today:
                 outstanding = [
-                    c.code for c in assignment.criteria.all() if (enrolment.pk, c.pk) not in done
+                    code
+                    for criterion_id, code in covered[pk]
+                    if (enrolment.pk, criterion_id) not in done
                 ]
                 if outstanding:
-                    late[enrolment.pk].append((assignment.title, outstanding))
+                    late[enrolment.pk].append((title, outstanding))
     return late
 
 

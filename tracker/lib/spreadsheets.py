@@ -172,10 +172,11 @@ class CellMaker:
         return found
 
 
-def header_block(sheet: WriteOnlyWorksheet, title: str, lines: list) -> int:
+def header_block(sheet: WriteOnlyWorksheet, title: str, lines: list, *, note: str = "") -> int:
     """Write a title and lines above a table; return how many rows were written.
 
     A line is text, or a (label, value, number format) triple for a real date or number.
+    The block ends with an empty row, or with `note` (one line of text) in that row.
     """
     first = WriteOnlyCell(sheet, value=workbook_text(title))
     first.font = TITLE
@@ -186,7 +187,7 @@ def header_block(sheet: WriteOnlyWorksheet, title: str, lines: list) -> int:
             sheet.append([cell(sheet, label), cell(sheet, value, number_format=number_format)])
         else:
             sheet.append([cell(sheet, line)])
-    sheet.append([])
+    sheet.append([cell(sheet, note)] if note else [])
     return len(lines) + 2
 
 

@@ -14,16 +14,18 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from criteria.grading import Grade
-from criteria.models import TopicItem, Unit
+from criteria.models import PointsValue, TopicItem, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
 from tracker.models import (
     Centre,
     Decision,
     Enrolment,
+    ExamMark,
     ExportJob,
     Learner,
     SampleItem,
@@ -35,6 +37,18 @@ from tracker.reports.qualification_columns import with_qualifications
 CHUNK = 400  # learners per batch of queries
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
+# The Summary's grade colours (the site's success and danger badge tints): green when the
+# grade expected (the teacher's prediction, else the projected grade) is on or above the
+# learner's target, red when it is below. The Flags column says "Below target" in words.
+ON_TARGET = PatternFill("solid", fgColor="D1E7DD")
+BELOW_TARGET = PatternFill("solid", fgColor="F8D7DA")
+NOT_SAT = "not sat"  # an examined unit's achieved grade before a real exam result
+NONE_YET = "None yet"
+TOTAL_GRADES = [Grade.U, Grade.R, Grade.P, Grade.M, Grade.D]
+POINTS_NOTE = (
+    "Points marked 'unverified' use values not yet checked against the OCR qualification "
+    "handbook: check them there before you rely on them."
+)
 
 
 @dataclass
@@ -72,7 +86,7 @@ def _progress_by_learner(
             enrolment.learner = learners[enrolment.learner_id]
             enrolment.unit = units[enrolment.unit_id]
         by_learner: dict[int, dict[int, UnitProgress]] = {pk: {} for pk in chunk}
-        for progress in progress_for(enrolments, with_assessors=False):
+        for progress in progress_for(enrolments, with_assessors=False, with_dates=True):
             by_learner[progress.enrolment.learner_id][progress.unit.pk] = progress
         for pk in chunk:
             yield learners[pk], by_learner[pk]
@@ -90,6 +104,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
     ]
     try:
         summary = _summary_table(book, scope, lines)
+        totals = SummaryTotals(scope.units)
         unit_tables = [(unit, _unit_table(book, unit, lines)) for unit in scope.units]
         iv = _iv_table(book, lines)  # created now: the sheets keep their order in the book
         for learner, progress, qualification in with_qualifications(
@@ -97,6 +112,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
         ):
             summary_row = _summary_row(summary.cell, scope, learner, progress)
             summary.append(summary_row + qualification_columns.cells(summary.cell, qualification))
+            totals.add(progress)
             for unit, table in unit_tables:
                 entry = progress.get(unit.pk)
                 if entry is not None:
@@ -110,6 +126,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
             )
         for table in [summary, *(table for _, table in unit_tables), iv]:
             table.finish()
+        totals.write(summary)
         book.save(handle)
     except BaseException:
         _discard(book)
@@ -133,16 +150,30 @@ def _discard(book: Workbook) -> None:
 
 
 class _Table:
-    """A sheet with a title block, frozen headers and a filter over its rows."""
+    """A sheet with a title block, a filter over its rows, and its header rows and learner
+    columns (the first `frozen_columns`: candidate number and name) frozen, so both stay in
+    sight however far the sheet is scrolled."""
 
-    def __init__(self, book: Workbook, name: str, lines: list, title: str, headers, widths):
+    def __init__(
+        self,
+        book: Workbook,
+        name: str,
+        lines: list,
+        title: str,
+        headers,
+        widths,
+        *,
+        frozen_columns: int = 2,
+        note: str = "",
+    ):
         self.sheet = book.create_sheet(name)
         self.cell = CellMaker(self.sheet)
         self.columns = len(headers)
         self.rows = 0
-        self.sheet.freeze_panes = f"A{len(lines) + 4}"
+        self.sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{len(lines) + 4}"
         set_widths(self.sheet, widths)
-        self.header_row = header_block(self.sheet, title, lines) + 1
+        # The title block ends with an empty row; a note, when there is one, takes it.
+        self.header_row = header_block(self.sheet, title, lines, note=note) + 1
         self.sheet.append([self.cell(header, bold=True) for header in headers])
 
     def append(self, row: list) -> None:
@@ -169,10 +200,28 @@ def _summary_table(book: Workbook, scope: ExportScope, lines: list) -> _Table:
         headers.append("Left on")
         widths.append(12)
     headers, widths = headers + qualification_columns.HEADERS, widths + qualification_columns.WIDTHS
-    return _Table(book, "Summary", lines, "Grade predictions", headers, widths)
+    unverified = PointsValue.objects.filter(
+        suite__in={unit.suite_id for unit in scope.units}, verified=False
+    ).exists()
+    return _Table(
+        book,
+        "Summary",
+        lines,
+        "Grade predictions",
+        headers,
+        widths,
+        frozen_columns=3,  # candidate number, first name, last name
+        note=POINTS_NOTE if unverified else "",
+    )
 
 
 def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress) -> list:
+    """Return a learner's Summary row: who they are, then per unit the grades achieved,
+    projected and predicted, the target and the points, then the totals and flags.
+
+    The expected grade (the prediction, else the projected grade) is coloured by
+    `_target_fill`; an examined unit with no real exam result reads "not sat".
+    """
     row = [
         cell(learner.candidate_number),
         cell(learner.first_name),
@@ -187,27 +236,165 @@ def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress
         if entry is None:
             row += ["not enrolled", "", "", "", ""]
             continue
+        fill = _target_fill(entry)
+        projected = entry.projected.label
         prediction = Grade(entry.prediction.grade).label if entry.prediction else ""
         row += [
-            entry.achieved.label,
-            entry.projected.label,
-            prediction,
+            _achieved_label(entry),
+            cell.repeated(projected, fill=fill) if fill and not prediction else projected,
+            cell.repeated(prediction, fill=fill) if fill and prediction else prediction,
             Grade(entry.target).label if entry.target else "",
             entry.points,
         ]
         total += entry.points or 0
         projected_total += entry.projected_points or 0
         verified = verified and entry.points_verified
-        flags += [f"Unit {unit.number}: {flag}" for flag in entry.flags]
+        flags += [f"Unit {unit.number}: {flag}" for flag in export_flags(entry)]
     row += [
         total,
         projected_total,
-        "verified" if verified else "unverified: check the qualification handbook",
+        "verified" if verified else "unverified",
         cell("; ".join(flags)),
     ]
     if scope.include_leavers:
         row.append(cell(learner.left_on, number_format=DATE) if learner.left_on else "")
     return row
+
+
+def _expected(entry: UnitProgress) -> Grade:
+    """The grade a learner is heading for: the teacher's prediction, else the projected
+    grade (as the site's "Below target" flag has it)."""
+    return Grade(entry.prediction.grade) if entry.prediction else entry.projected
+
+
+def _target_fill(entry: UnitProgress):
+    """Return ON_TARGET or BELOW_TARGET for a learner-unit with a target, else None."""
+    if not entry.target:
+        return None
+    return BELOW_TARGET if _expected(entry) < Grade(entry.target) else ON_TARGET
+
+
+def has_real_result(entry: UnitProgress) -> bool:
+    """Whether an examined unit has a graded result of the real OCR exam (not a mock)."""
+    return any(
+        result.mark.kind == ExamMark.Kind.REAL and result.grade is not None
+        for result in entry.exam_results
+    )
+
+
+def _achieved_label(entry: UnitProgress) -> str:
+    """The achieved grade's words; an examined unit before a real result: "not sat"."""
+    if entry.unit.is_examined and not has_real_result(entry):
+        return NOT_SAT
+    return entry.achieved.label
+
+
+# The criteria a target grade needs, by band: every P for Pass (or a Near Pass or U
+# target), P and M for Merit, all of them for Distinction or when there is no target.
+TARGET_BANDS = {"U": "P", "R": "P", "P": "P", "M": "PM", "D": "PMD"}
+
+
+def export_flags(entry: UnitProgress) -> list[str]:
+    """Return the learner-unit's flags for the workbook.
+
+    The late-work flag counts only the outstanding criteria the learner's target grade
+    needs (`TARGET_BANDS`) and says so; an assignment with none of those outstanding is not
+    flagged. Every other flag is the site's (`progress_for`), word for word.
+    """
+    late = {text for _, _, text in entry.late_work}
+    flags = [flag for flag in entry.flags if flag not in late]
+    target = entry.target
+    bands = TARGET_BANDS.get(target, "PMD")
+    for title, outstanding, _ in entry.late_work:
+        needed = [code for code in outstanding if code[:1] in bands or code[:1] not in "PMD"]
+        if not needed:
+            continue
+        if target:
+            why = f"needed for the {Grade(target).label} target"
+        else:
+            why = "no target set, so every criterion counts"
+        flags.append(f"Deadline passed: {title} ({', '.join(needed)} outstanding, {why})")
+    return flags
+
+
+class SummaryTotals:
+    """Learners per grade for each unit (achieved, projected, predicted, target) and the
+    share on or above target, added up as the Summary's rows are written and put below
+    them (a write-only sheet cannot go back up)."""
+
+    SERIES = ("Achieved", "Projected", "Predicted", "Target")
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.counts = {unit.pk: {series: {} for series in self.SERIES} for unit in units}
+        self.with_target = dict.fromkeys((unit.pk for unit in units), 0)
+        self.on_target = dict.fromkeys((unit.pk for unit in units), 0)
+
+    def add(self, progress: dict[int, UnitProgress]) -> None:
+        for unit_id, entry in progress.items():
+            counts = self.counts.get(unit_id)
+            if counts is None:
+                continue
+            achieved = (
+                None if entry.unit.is_examined and not has_real_result(entry) else entry.achieved
+            )
+            predicted = Grade(entry.prediction.grade) if entry.prediction else None
+            target = Grade(entry.target) if entry.target else None
+            for series, grade in zip(
+                self.SERIES, (achieved, entry.projected, predicted, target), strict=True
+            ):
+                counts[series][grade] = counts[series].get(grade, 0) + 1
+            if target is not None:
+                self.with_target[unit_id] += 1
+                self.on_target[unit_id] += not _expected(entry) < target
+
+    def write(self, table: "_Table") -> None:
+        """Append the block below the learners: labels in column A, figures from column E,
+        so the learner columns (number, first name, last name, group) stay empty."""
+        sheet, cell = table.sheet, table.cell
+        gap = ["", "", ""]
+        sheet.append([])
+        heading = [grade.label for grade in TOTAL_GRADES] + [NONE_YET, "Learners"]
+        sheet.append(
+            [cell("Totals: learners per grade", bold=True), *gap]
+            + [cell(text, bold=True) for text in heading]
+        )
+        for unit in self.units:
+            counts = self.counts[unit.pk]
+            for series in self.SERIES:
+                row = counts[series]
+                label = f"Unit {unit.number} {series.lower()}"
+                if series == "Achieved" and unit.is_examined:
+                    label += f" ({NONE_YET.lower()}: {NOT_SAT})"
+                figures = [row.get(grade, 0) for grade in TOTAL_GRADES]
+                sheet.append([label, *gap, *figures, row.get(None, 0), sum(row.values())])
+        sheet.append([])
+        sheet.append(
+            [cell("On or above target", bold=True), *gap]
+            + [cell(text, bold=True) for text in ("Learners with a target", "On or above", "Share")]
+        )
+        for unit in self.units:
+            with_target = self.with_target[unit.pk]
+            share = self.on_target[unit.pk] / with_target if with_target else None
+            sheet.append(
+                [
+                    f"Unit {unit.number}",
+                    *gap,
+                    with_target,
+                    self.on_target[unit.pk],
+                    cell(share, number_format="0%") if share is not None else "",
+                ]
+            )
+        sheet.append(
+            [
+                cell(
+                    "On or above target: the teacher's predicted grade, or the projected grade "
+                    "when there is no prediction, is at least the target. Colours in the "
+                    "grade columns: green on or above target, red below (the Flags column "
+                    "says so in words)."
+                )
+            ]
+        )
 
 
 def _unit_table(book: Workbook, unit: Unit, lines: list) -> _Table:
@@ -232,7 +419,7 @@ def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress
         cell(learner.candidate_number),
         cell(f"{learner.first_name} {learner.last_name}"),
         cell(learner.group.name if learner.group else ""),
-        entry.achieved.label,
+        _achieved_label(entry),
         entry.projected.label,
     ]
     if unit.is_examined:
@@ -243,19 +430,31 @@ def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress
             latest.mark.mark if latest else None,
             _exam_grade(latest),
         ]
-        for item in entry.items:
-            shown = "Secure" if item.status == Status.ACHIEVED else item.status_label
-            row.append(cell.repeated(shown, fill=STATUS_FILLS.get(item.status)))
+        row += [_status_cell(cell, item.status, examined=True) for item in entry.items]
     else:
+        no_date = cell.repeated(None, number_format=DATE)
         for item in entry.items:
             decided = item.decision.decided_at if item.decision else None
             row += [
-                cell.repeated(item.status_label, fill=STATUS_FILLS.get(item.status)),
-                cell(_excel_datetime(decided), number_format=DATE)
-                if decided
-                else cell.repeated(None, number_format=DATE),
+                _status_cell(cell, item.status, examined=False),
+                cell(_excel_datetime(decided), number_format=DATE) if decided else no_date,
             ]
     return row
+
+
+# What a status cell says: a Unit 6 topic achieved is "Secure", as on the site.
+_STATUS_WORDS = {
+    examined: {
+        status: "Secure" if examined and status == Status.ACHIEVED else Status(status).label
+        for status in Status.values
+    }
+    for examined in (False, True)
+}
+
+
+def _status_cell(cell: CellMaker, status: str, *, examined: bool):
+    """The coloured status cell (one per status and sheet, appended again and again)."""
+    return cell.repeated(_STATUS_WORDS[examined][status], fill=STATUS_FILLS.get(status))
 
 
 def _first_items(unit: Unit):

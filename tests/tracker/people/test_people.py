@@ -90,7 +90,7 @@ def test_teacher_sets_a_target_and_history_keeps_it(cast, client_for):
     )
     assert history == [("", "M", "teacher", "teacher"), ("M", "D", "teacher", "teacher")]
     page = client.get(reverse("learner", args=[cast.learner.pk])).content.decode()
-    assert "M → D" in page
+    assert "Merit → Distinction" in page
 
 
 def test_teacher_cannot_set_a_target_for_another_groups_learner(cast, client_for):

@@ -63,7 +63,7 @@ class PredictionForm(CleansText, forms.Form):
 
 
 class SeriesChoiceField(forms.ModelChoiceField):
-    """A series picked from the list, shown with its kind ("Mock 1 2026 (Mock)")."""
+    """A series picked from the list, named as every page names it (`ExamSeries.label`)."""
 
     def label_from_instance(self, obj: ExamSeries) -> str:
         return obj.label

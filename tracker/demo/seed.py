@@ -118,7 +118,7 @@ class DemoSeeder:
         today = timezone.localdate()
         unit30, unit6 = units[30], units[6]
         mock = ExamSeries.objects.create(
-            unit=unit6, name="Mock 1 (illustrative)", kind=ExamSeries.Kind.MOCK, centre=centre
+            unit=unit6, name="Mock 1", kind=ExamSeries.Kind.MOCK, centre=centre
         )
         BoundarySet.objects.create(
             series=mock,

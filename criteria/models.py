@@ -1,5 +1,7 @@
 """The unit catalogue: reference data loaded from the spec files in criteria/specs/."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -300,8 +302,13 @@ class ExamSeries(models.Model):
 
     @property
     def label(self) -> str:
-        """The name with its kind, as the marks form lists it."""
-        return f"{self.name} ({self.get_kind_display()})"
+        """The series as every page names it, its kind said once in plain words: "Mock 1",
+        "Practice paper (mock)", "January 2026 (OCR exam)". A name that already says what it
+        is (a mock named "Mock …", an OCR series named "OCR …") gets nothing added."""
+        mock = self.kind == self.Kind.MOCK
+        if re.search(r"\bmock\b" if mock else r"\bOCR\b", self.name, re.IGNORECASE):
+            return self.name
+        return f"{self.name} ({'mock' if mock else 'OCR exam'})"
 
 
 class BoundarySet(models.Model):

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from criteria.models import TopicItem
 from tests.browser.conftest import SHOTS
 from tests.conftest import make_learner
 from tracker.assessment.services import decision_for, record_decision
@@ -57,6 +58,41 @@ def test_a_group_of_recording_sheets_prints_one_a4_page_per_learner(
     pdf = tmp_path / "urs.pdf"
     page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
     assert pdf_pages(pdf.read_bytes()) == len(learners)
+
+
+def test_a_unit6_recording_sheet_names_each_topic_and_prints_on_two_a4_pages_at_most(
+    catalogue, cast, visitor, tmp_path
+):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    topics = list(TopicItem.objects.filter(learning_outcome__unit=cast.unit6))
+    submit_evidence(
+        enrolment,
+        cast.learner.user,
+        [Claim(topic, f"page {n}") for n, topic in enumerate(topics, start=1)],
+        upload=None,
+        original_name="",
+        kind="observation",
+        statement="Answered in class.",
+    )
+    for topic in topics:
+        decision = decision_for(enrolment, topic)
+        record_decision(decision, cast.teacher, "achieved", "Secure.", decision.revision)
+    admin = visitor("admin-urs6")
+    admin.sign_in("admin")
+    admin.go(f"/learners/{cast.learner.pk}/units/{enrolment.pk}/urs/")
+    page = admin.page
+    body = page.inner_text("main")
+    assert "Holistic overview" in body
+    assert "Challenges to adopting a person" in body
+    assert "—" not in page.inner_text("table >> nth=0")  # no unit code: no dash row
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 703, "height": 1032})
+    admin.shot("urs6-print")
+    pdf = tmp_path / "urs6.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    # 63 topics under their 19 headings do not fit one legible A4 page: two at most, the
+    # signature lines after the last topic (three pages before the headings were added).
+    assert pdf_pages(pdf.read_bytes()) <= 2
 
 
 def _right_edges(page, selector: str) -> list[tuple[float, float]]:

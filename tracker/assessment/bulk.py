@@ -70,8 +70,11 @@ def record_bulk_decisions(
 
     Only learner-units of `group` on `unit` in the group's academic year are touched; any
     other id is refused as "not in this grid". Each cell's existing feedback is kept. A cell
-    whose decision changed since the page showed it (its revision moved on) is refused with
-    who changed it, when, and to what; a leaver's cell is refused as read-only.
+    already at `status` counts as "already <status>", even when someone else set it since
+    the page showed it (bulk entry writes no feedback, so keeping theirs loses nothing). A
+    cell whose decision moved on to another status since the page showed it (its revision
+    moved on) is refused with who changed it, when, and to what; a leaver's cell is refused
+    as read-only.
 
     Queries: three to look up the cells, then those of `record_decision` per cell.
     """
@@ -99,13 +102,18 @@ def record_bulk_decisions(
         try:
             refuse_if_left(enrolment.learner)
             decision = decision_for(enrolment, item)
-            if decision.status == status and decision.revision == revision:
+            if decision.status == status:
+                # Already what was asked, even if someone else set it since the page was
+                # loaded: bulk entry keeps each cell's feedback, so nothing of theirs is lost.
                 result.unchanged += 1
                 continue
             warnings = record_decision(
                 decision, assessor, status, decision.feedback, revision, note=BULK_NOTE
             )
         except DecisionConflict as conflict:
+            if conflict.stored.status == status:  # set to the same status meanwhile
+                result.unchanged += 1
+                continue
             result.refused.append(
                 RefusedCell(
                     name,

@@ -63,7 +63,7 @@ class PredictionForm(CleansText, forms.Form):
 
 
 class SeriesChoiceField(forms.ModelChoiceField):
-    """A series picked from the list, shown with its kind ("Mock 1 2026 (Mock)")."""
+    """A series picked from the list, named as every page names it (`ExamSeries.label`)."""
 
     def label_from_instance(self, obj: ExamSeries) -> str:
         return obj.label
@@ -407,6 +407,15 @@ class PlannerForm(CleansText, forms.Form):
         return [(row, self[name]) for row, name in self.unit_rows]
 
 
+def _not_a_grade(label: str, what: str, choices: list[tuple[str, str]]) -> str:
+    """The message for a grade the list does not offer (a tampered or stale post): names
+    the unit and the field and lists what may be chosen. Never repeats what was sent."""
+    words = [name for _, name in choices]
+    listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+    # Django fills in %(value)s-style placeholders: a % in a unit title must stay literal.
+    return f"{label}, {what}: choose {listed} from the list.".replace("%", "%%")
+
+
 GRADE_ONLY_CHOICES = [("", "Not yet")] + [(grade.value, grade.label) for grade in Grade]
 
 
@@ -421,12 +430,17 @@ class GradeOnlyForm(CleansText, forms.Form):
         for unit in self.units:
             choices = [("", "Not yet")] + [(g.value, g.label) for g in grades_for(unit)]
             label = f"Unit {unit.number}: {unit.title}"
-            self.fields[f"a{unit.pk}"] = forms.ChoiceField(
-                label=f"{label}, grade achieved", choices=choices, required=False
-            )
-            self.fields[f"p{unit.pk}"] = forms.ChoiceField(
-                label=f"{label}, predicted grade", choices=choices, required=False
-            )
+            for prefix, what in (("a", "grade achieved"), ("p", "predicted grade")):
+                self.fields[f"{prefix}{unit.pk}"] = forms.ChoiceField(
+                    label=f"{label}, {what}",
+                    choices=choices,
+                    required=False,
+                    error_messages={"invalid_choice": _not_a_grade(label, what, choices)},
+                )
+
+    def problems(self) -> list[str]:
+        """Every field's error as one sentence naming its unit, for the top of the page."""
+        return [str(error) for errors in self.errors.values() for error in errors]
 
     def changes(self) -> list[tuple]:
         """Return (unit, achieved, predicted) for each unit whose both fields were sent."""

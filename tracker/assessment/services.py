@@ -132,6 +132,7 @@ def record_decision(
         else:
             current.evidence.set(Evidence.objects.current().covering(current))
     notifications.decision_recorded(current)
+    notifications.work_assessed(current)
     decision.refresh_from_db()
     return warnings
 

@@ -27,6 +27,7 @@ from tracker.models import (
     GradeOnlyResult,
     LeadAssessor,
     Learner,
+    Notification,
     Prediction,
     StaffMembership,
     Status,
@@ -36,6 +37,8 @@ from tracker.models import (
 from tracker.people.targets import set_target
 
 GRADES = "PMD"
+# How many notifications each demo person still has to read: a realistic handful.
+NEW_NOTIFICATIONS = 3
 
 
 class DemoSeeder:
@@ -107,6 +110,7 @@ class DemoSeeder:
                 set_target(enrolment, GRADES[(index + offset) % 3], staff["admin"], "import")
         self.seed_assessment(centre, [first_group, second_group], units)
         self.seed_qualifications(centre, units)
+        self.settle_notifications()
         return {"staff": len(staff), "learners": len(DEMO_LEARNERS)}
 
     def seed_assessment(self, centre, groups, units) -> None:
@@ -114,7 +118,7 @@ class DemoSeeder:
         today = timezone.localdate()
         unit30, unit6 = units[30], units[6]
         mock = ExamSeries.objects.create(
-            unit=unit6, name="Mock 1 (illustrative)", kind=ExamSeries.Kind.MOCK, centre=centre
+            unit=unit6, name="Mock 1", kind=ExamSeries.Kind.MOCK, centre=centre
         )
         BoundarySet.objects.create(
             series=mock,
@@ -145,6 +149,20 @@ class DemoSeeder:
             learners = group.learners.order_by("candidate_number").select_related("user")
             for position, learner in enumerate(learners):
                 self.seed_learner(learner, teacher, criteria, topics, unit30, unit6, position, mock)
+
+    @staticmethod
+    def settle_notifications(keep: int = NEW_NOTIFICATIONS) -> None:
+        """Leave each person only their `keep` newest unread notifications, as if they had
+        read the older ones: a term's worth of seeded events is not all news. Work already
+        marked has stopped being new on its own (`notifications.work_assessed`)."""
+        kept: dict[int, int] = {}
+        seen = []
+        unread = Notification.objects.filter(read_at__isnull=True).order_by("-created_at", "-pk")
+        for pk, recipient_id in unread.values_list("pk", "recipient_id"):
+            kept[recipient_id] = kept.get(recipient_id, 0) + 1
+            if kept[recipient_id] > keep:
+                seen.append(pk)
+        Notification.objects.filter(pk__in=seen).update(read_at=timezone.now())
 
     def seed_learner(
         self, learner, teacher, criteria, topics, unit30, unit6, position, mock

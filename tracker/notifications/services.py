@@ -39,6 +39,7 @@ from tracker.models import (
     Assignment,
     Decision,
     Evidence,
+    EvidenceLink,
     ExportJob,
     Extension,
     Learner,
@@ -208,7 +209,48 @@ def evidence_handed_in(evidence: Evidence) -> None:
     text = f"{learner.full_name} handed in work for {codes} of Unit {enrolment.unit.number}."
     link = reverse("mark", args=[learner.pk, enrolment.pk])
     for teacher in learner.group.teachers.exclude(pk=evidence.uploaded_by_id):
-        notify(teacher, Kind.EVIDENCE, text, link)
+        notify(teacher, Kind.EVIDENCE, text, link, key=evidence_key(evidence.pk))
+
+
+def evidence_key(evidence_id: int) -> str:
+    """The key of the "work to mark" notification about one hand-in (one per teacher)."""
+    return f"evidence:{evidence_id}"
+
+
+def action_key(action_id: int) -> str:
+    """The key of the notification telling an assessor an action was raised (one per action)."""
+    return f"iv-action:{action_id}"
+
+
+@guarded
+def work_assessed(decision: Decision) -> None:
+    """Mark read the "work to mark" notifications about hand-ins that are now assessed.
+
+    A hand-in is assessed once every criterion or topic it was handed in for has a decision
+    (achieved or not yet achieved) made on it, by anyone and from any page: every decision
+    goes through `record_decision`, which calls this. The notification is marked read and
+    left out of the daily digest. Three queries, whatever the size of
+    the centre; the navigation's unread count stays one query.
+    """
+    handed_in = {}
+    for link in EvidenceLink.objects.filter(evidence__in=decision.evidence.all()).values_list(
+        "evidence_id", "criterion_id", "topic_id"
+    ):
+        handed_in.setdefault(link[0], set()).add(link[1:])
+    if not handed_in:
+        return
+    decided = defaultdict(set)
+    for evidence_id, criterion_id, topic_id in Decision.objects.filter(
+        enrolment_id=decision.enrolment_id,
+        status__in=(Status.ACHIEVED, Status.NOT_YET),
+        evidence__in=list(handed_in),
+    ).values_list("evidence", "criterion_id", "topic_id"):
+        decided[evidence_id].add((criterion_id, topic_id))
+    keys = [evidence_key(pk) for pk, items in handed_in.items() if items <= decided[pk]]
+    # Nor is it emailed in the next digest: it needs nobody any more.
+    Notification.objects.filter(kind=Kind.EVIDENCE, key__in=keys, read_at__isnull=True).update(
+        read_at=timezone.now(), email_due=False
+    )
 
 
 @guarded
@@ -234,7 +276,9 @@ def action_raised(action: Action) -> None:
         f"{action.decision.item_code} for {enrolment.learner.full_name} (Unit "
         f"{enrolment.unit.number}), due {day(action.due_on)}: {action.what}"
     )
-    notify(action.assessor, Kind.IV_ACTION, text, reverse("teacher_home"))
+    notify(
+        action.assessor, Kind.IV_ACTION, text, reverse("teacher_home"), key=action_key(action.pk)
+    )
 
 
 @guarded
@@ -255,6 +299,10 @@ def action_closed(action: Action) -> None:
         f"{action.item.sample.verifier} closed the action on your decision on "
         f"{action.decision.item_code} for {action.item.enrolment.learner.full_name}."
     )
+    # The action is done with: its "raised" notification is no longer news.
+    Notification.objects.filter(
+        recipient_id=action.assessor_id, key=action_key(action.pk), read_at__isnull=True
+    ).update(read_at=timezone.now())
     notify(action.assessor, Kind.IV_ACTION, text, reverse("teacher_home"))
 
 

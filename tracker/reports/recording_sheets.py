@@ -15,11 +15,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class SheetRow:
+    """One criterion or topic of a sheet. `heading` is a topic's heading from the catalogue
+    (`TopicItem.heading`, e.g. "Holistic overview"), which tells apart topics with the same
+    text (Unit 6's 2.9 and 2.12); it is blank for a criterion."""
+
     code: str
     wording: str
     achieved: bool
     comment: str
     locations: list[str]
+    heading: str = ""
 
 
 EXAM_NOT_SAT = "Exam not sat yet"
@@ -54,6 +59,7 @@ def recording_sheets(enrolments: list[Enrolment]) -> list[RecordingSheet]:
                 achieved=item.status == Status.ACHIEVED,
                 comment=item.decision.feedback if item.decision else "",
                 locations=locations[(enrolment.pk, item.item.pk)],
+                heading=getattr(item.item, "heading", ""),
             )
             for item in entry.items
         ]
@@ -79,11 +85,12 @@ def sheets_workbook(sheets: list[RecordingSheet]) -> bytes:
             sheet_title(f"{learner.candidate_number} {learner.last_name}", titles)
         )
         set_widths(sheet, [8, 60, 10, 50, 40])
+        reference = f" ({unit.reference})" if unit.reference else ""
         header_block(
             sheet,
             "Unit Recording Sheet",
             [
-                f"Unit {unit.number}: {unit.title} ({unit.reference or 'no unit reference'})",
+                f"Unit {unit.number}: {unit.title}{reference}",
                 f"Year: {enrolment.academic_year}",
                 f"Centre: {learner.centre.name}, centre number {learner.centre.ocr_number}",
                 f"Candidate: {learner.legal_full_name}, "
@@ -95,7 +102,7 @@ def sheets_workbook(sheets: list[RecordingSheet]) -> bytes:
             [
                 cell(sheet, h, bold=True)
                 for h in (
-                    "Criterion",
+                    "Topic" if unit.is_examined else "Criterion",
                     "Wording",
                     "Achieved",
                     "Teacher comment",
@@ -109,7 +116,7 @@ def sheets_workbook(sheets: list[RecordingSheet]) -> bytes:
             sheet.append(
                 [
                     cell(sheet, row.code),
-                    cell(sheet, row.wording),
+                    cell(sheet, f"{row.heading}: {row.wording}" if row.heading else row.wording),
                     cell(sheet, "Yes" if row.achieved else "No"),
                     comment,
                     cell(sheet, "; ".join(row.locations)),

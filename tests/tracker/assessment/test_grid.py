@@ -191,6 +191,26 @@ def test_bulk_entry_applies_each_cell_and_lists_conflicts(cast, client_for):
     assert (decision.status, decision.feedback) == (Status.NOT_YET, "Theirs.")
 
 
+def test_bulk_entry_counts_a_cell_someone_else_set_to_that_status_as_already_done(cast, client_for):
+    other = make_learner(cast.centre, cast.group, "0003", "Ben", "Bright")
+    p1 = cast.unit30.criteria.get(code="P1")
+    theirs = other.enrolments.get(unit=cast.unit30)
+    stale = cell_value(theirs, p1)
+    cast.group.teachers.add(cast.other_teacher)
+    decision = decision_for(theirs, p1)
+    record_decision(decision, cast.other_teacher, Status.ACHIEVED, "Theirs.", decision.revision)
+    before = DecisionChange.objects.count()
+    response = client_for("teacher").post(
+        bulk_url(cast), {"status": "achieved", "cells": [stale]}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "0 cells set to ✓ Achieved; 1 cell already Achieved." in body
+    assert "since the page was loaded" not in body
+    decision.refresh_from_db()
+    assert (decision.status, decision.feedback) == (Status.ACHIEVED, "Theirs.")
+    assert DecisionChange.objects.count() == before
+
+
 def test_bulk_entry_without_script_redirects_with_a_summary(cast, client_for):
     p2 = cast.unit30.criteria.get(code="P2")
     response = client_for("teacher").post(

@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from criteria.grading import Grade
 from tracker.assessment.progress import progress_for
-from tracker.models import Centre, Enrolment, Evidence, Learner, User
+from tracker.models import Centre, Enrolment, Evidence, Learner, Notification, User
 
 
 @pytest.mark.slow
@@ -26,6 +27,15 @@ def test_seed_demo_creates_a_centre_in_progress_once(db, settings, tmp_path, cap
     assert Evidence.objects.filter(file__startswith="evidence/").exists()
     targets = set(Enrolment.objects.exclude(target_grade="").values_list("target_grade", flat=True))
     assert targets == {"P", "M", "D"}
+    # Each person has a handful of new notifications, none about work already marked.
+    unread = Notification.objects.filter(read_at__isnull=True)
+    counts = unread.values("recipient").annotate(n=Count("pk")).values_list("n", flat=True)
+    assert counts and max(counts) <= 3
+    teacher = User.objects.get(username="e.walsh")
+    for notification in unread.filter(recipient=teacher, kind=Notification.Kind.EVIDENCE):
+        evidence = Evidence.objects.get(pk=notification.key.removeprefix("evidence:"))
+        assessed = {(d.criterion_id, d.topic_id) for d in evidence.decisions.all() if d.is_assessed}
+        assert not {(link.criterion_id, link.topic_id) for link in evidence.links.all()} <= assessed
 
 
 @pytest.mark.slow

@@ -207,6 +207,33 @@ def test_work_handed_in_tells_the_groups_teachers_and_waits_for_the_digest(cast)
     assert mail.outbox == []  # no email per file
 
 
+def test_work_to_mark_stops_being_new_once_it_is_marked_from_any_page(cast):
+    evidence = submit_evidence(
+        cast.enrolment,
+        cast.learner.user,
+        [Claim(cast.unit30.criteria.get(code="P2")), Claim(cast.unit30.criteria.get(code="P3"))],
+        kind="observation",
+        statement="Seen in class",
+    )
+    (waiting,) = [n for n in of(cast.teacher, Kind.EVIDENCE) if "P2, P3" in n.text]
+    decide(cast, "P2")
+    waiting.refresh_from_db()
+    assert waiting.read_at is None  # P3 of the same hand-in still waits for marking
+    decide(cast, "P3", status="not_yet", feedback="Add an example.")
+    waiting.refresh_from_db()
+    assert waiting.read_at is not None
+    assert not waiting.email_due  # the daily digest leaves it out
+    assert list(cast.teacher.notifications.filter(read_at__isnull=True, key=waiting.key)) == []
+    assert waiting.key == services.evidence_key(evidence.pk)
+
+
+def test_marking_other_work_leaves_a_hand_in_new(cast):
+    hand_in(cast, "P2")
+    decide(cast, "P3")
+    (waiting,) = [n for n in of(cast.teacher, Kind.EVIDENCE) if "P2" in n.text]
+    assert waiting.read_at is None
+
+
 def test_the_digest_goes_once_a_day_after_the_digest_hour(cast):
     hand_in(cast)
     assert services.send_evidence_digests(now=at(6)) == 0
@@ -265,7 +292,10 @@ def test_actions_and_responses_go_to_the_right_people(cast):
     assert response.text.endswith("Linked page 3")
     assert response.link == reverse("iv_verify", args=[cast.sample_item.pk])
     close_action(action, cast.iv)
-    assert "closed the action" in of(cast.teacher, Kind.IV_ACTION)[0].text
+    closed, raised = of(cast.teacher, Kind.IV_ACTION)
+    assert "closed the action" in closed.text
+    assert closed.read_at is None
+    assert raised.read_at is not None  # the action is done with: no longer new
 
 
 def test_an_action_written_on_several_lines_still_makes_a_one_line_subject(cast):

@@ -68,7 +68,7 @@ def learner_units(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.error(request, str(error))
             messages.success(request, f"Saved: {changed} unit{pluralize(changed)} changed.")
             return redirect("learner_units", pk=learner.pk)
-        messages.error(request, "Nothing was saved: choose a grade from the lists.")
+        messages.error(request, "Nothing was saved. " + " ".join(form.problems()))
     progress = qualification_progress_for([learner]).get(learner.pk)
     rows = [
         (unit, form[f"a{unit.pk}"], form[f"p{unit.pk}"], results.get(unit.pk)) for unit in units

@@ -40,7 +40,7 @@ from criteria.grading import Grade, GradingError
 from criteria.models import Qualification, Unit
 from tracker import access
 from tracker.lib.storage import delete_older_than
-from tracker.lib.text import clean_line
+from tracker.lib.text import as_unit_number, clean_line
 from tracker.models import (
     AcademicYear,
     Centre,
@@ -591,7 +591,7 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
         if grade not in ("P", "M", "D"):
             fail("target_grade", f"'{grade_text}' is not a target grade (use P, M or D)")
     if unit_text:
-        unit_number = int(unit_text) if unit_text.isdigit() else None
+        unit_number = as_unit_number(unit_text)
         if unit_number not in units:
             fail(
                 "unit",

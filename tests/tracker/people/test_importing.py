@@ -105,6 +105,14 @@ def test_one_bad_row_changes_nothing_and_names_row_and_column(cast, client_for):
             "Row 5, Unit: unknown unit '99' (the catalogue has units 6, 30)",
         ),
         (
+            "0103,Zoe,Ng,zoe@example.org,13A,\u00b2,M",
+            "Row 5, Unit: unknown unit '\u00b2' (the catalogue has units 6, 30)",
+        ),
+        (
+            "0103,Zoe,Ng,zoe@example.org,13A," + "9" * 5000 + ",M",
+            "Row 5, Unit: unknown unit '" + "9" * 5000 + "' (the catalogue has units 6, 30)",
+        ),
+        (
             "0103,Zoe,Ng,zoe@example.org,13A,30,A*",
             "Row 5, Target grade: 'A*' is not a target grade (use P, M or D)",
         ),

@@ -462,6 +462,17 @@ def what_if(state: QualificationProgress, choices: Mapping[int, Grade]) -> Figur
     return figure(state, grades)
 
 
+def below_target(state: QualificationProgress) -> bool:
+    """Return True when the predicted qualification grade is a lower grade than the target
+    one, grades ranked in the order of the point ranges (Unclassified lowest); points inside
+    one grade do not count, so 199 and 200 points are both on a Distinction Distinction
+    target. False when the learner has no target."""
+    if state.target is None:
+        return False
+    rank = {label: index for index, (label, _) in enumerate(state.ranges)}
+    return rank.get(state.predicted.grade, -1) < rank.get(state.target.grade, -1)
+
+
 def _size_words(state: QualificationProgress, row: UnitRow) -> str:
     return f"{row.size}-credit" if state.per_credit else f"{row.glh}-hour"
 

@@ -392,7 +392,15 @@ def _read_csv(content: bytes) -> list[list[str]]:
     text = _decode(content)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _take_rows([cell.strip() for cell in row] for row in reader)
+    try:
+        return _take_rows([cell.strip() for cell in row] for row in reader)
+    except csv.Error:
+        # The reader's only complaint worth having: a cell over its size limit (131,072
+        # characters), most often a quote mark never closed, which runs to the file's end.
+        raise ImportFileError(
+            'A cell in this file is far too long: most likely a quote mark (") is never '
+            "closed. Check the file in Excel, save it again as CSV UTF-8 and retry."
+        ) from None
 
 
 def _delimiter(text: str) -> str:

@@ -214,3 +214,12 @@ def test_a_unit_that_is_not_a_plain_number_is_a_row_error(cast, client_for, type
         f"Row 2, Unit: '{typed}' is not a unit of Lara Learner's qualification"
     ]
     assert not GradeOnlyResult.objects.exists()
+
+
+def test_a_grades_file_with_a_quote_never_closed_is_a_clear_error(cast, client_for):
+    register(cast.learner)
+    text = 'Candidate No,Unit,Grade\n0001,"1,D\n' + "0001,2,M\n" * 16000
+    preview = upload(client_for("teacher"), text)
+    assert preview.status_code == 200
+    assert "a quote mark (&quot;) is never closed" in preview.content.decode()
+    assert not GradeOnlyResult.objects.exists()

@@ -135,3 +135,5 @@ def test_a_unit_nobody_has_predicted_is_named_in_the_check_column(cast, client_f
     sheet = load_workbook(io.BytesIO(download(client_for("admin"), format="xlsx"))).active
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "0001")
     assert row[7].startswith("No prediction yet for Unit 6:")
+    page = client_for("admin").get(reverse("export_ucas")).content.decode()
+    assert "the Check column names any unit no teacher has predicted yet" in page

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from criteria.grading import Grade, GradingError
 from criteria.models import QualificationUnit
-from tracker.lib.text import clean_line
+from tracker.lib.text import as_unit_number, clean_line
 from tracker.models import GradeOnlyChange, GradeOnlyResult, Learner, User
 from tracker.people.importing import (
     ALIASES,
@@ -207,7 +207,7 @@ def build_grade_plan(table: list[list[str]], learners) -> GradePlan:
             fail("candidate_number", f"{learner.full_name} is not registered on a qualification")
             continue
         text = cell("unit")
-        unit = units.get((learner.qualification_id, int(text))) if text.isdigit() else None
+        unit = units.get((learner.qualification_id, as_unit_number(text)))
         if unit is None:
             fail("unit", f"'{text}' is not a unit of {learner.full_name}'s qualification")
             continue

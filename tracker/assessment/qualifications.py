@@ -387,11 +387,18 @@ def _fill_figures(state: QualificationProgress) -> None:
         )
     unverified = []
     if not state.ranges_verified:
+        # Where the tables live: Section 10 of the 2016 centre handbooks, Section 6 of the
+        # 2012 (QCF) ones, whose suite counts points per credit (points notes, "Verified").
+        section = 6 if state.per_credit else 10
         unverified.append(
-            "The qualification's point ranges are unverified defaults: check Section 10 of the "
-            "handbook (your centre admin can enter them)."
+            f"The qualification's point ranges are unverified defaults: check Section {section} "
+            "of the handbook (your centre admin can enter them)."
         )
-    if not state.ucas_verified:
+    if not state.ucas:
+        unverified.append(
+            "No UCAS points are known for this qualification: check UCAS's published tariff tables."
+        )
+    elif not state.ucas_verified:
         unverified.append("UCAS points are unverified: check UCAS's published tariff tables.")
     if not all(state.points_verified.values()):
         unverified.append("Some unit points are unverified: check the handbook.")
@@ -460,6 +467,17 @@ def what_if(state: QualificationProgress, choices: Mapping[int, Grade]) -> Figur
             raise QualificationError(f"Unit {number} cannot be given {grade.label}")
         grades[number] = grade
     return figure(state, grades)
+
+
+def below_target(state: QualificationProgress) -> bool:
+    """Return True when the predicted qualification grade is a lower grade than the target
+    one, grades ranked in the order of the point ranges (Unclassified lowest); points inside
+    one grade do not count, so 199 and 200 points are both on a Distinction Distinction
+    target. False when the learner has no target."""
+    if state.target is None:
+        return False
+    rank = {label: index for index, (label, _) in enumerate(state.ranges)}
+    return rank.get(state.predicted.grade, -1) < rank.get(state.target.grade, -1)
 
 
 def _size_words(state: QualificationProgress, row: UnitRow) -> str:

@@ -63,3 +63,13 @@ def is_clean_line(value: str) -> bool:
 
 _SPACE_FOR_BREAK = {ord(char): " " for char in _LINE_BREAKS + "\t"}
 _NEWLINE_FOR_BREAK = {ord(char): "\n" for char in _BREAKS_IN_TEXT}
+
+
+def as_unit_number(value: str) -> int | None:
+    """Read a unit number typed in an imported file: plain ASCII digits, at most 6 of them
+    ("6", "030"), as an int; anything else (empty, "6a", "²", a 5,000-digit number that
+    Python refuses to convert) is None, so the caller reports it as an unknown unit instead
+    of failing."""
+    if value.isascii() and value.isdigit() and len(value) <= 6:
+        return int(value)
+    return None

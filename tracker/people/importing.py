@@ -40,7 +40,7 @@ from criteria.grading import Grade, GradingError
 from criteria.models import Qualification, Unit
 from tracker import access
 from tracker.lib.storage import delete_older_than
-from tracker.lib.text import clean_line
+from tracker.lib.text import as_unit_number, clean_line
 from tracker.models import (
     AcademicYear,
     Centre,
@@ -392,7 +392,15 @@ def _read_csv(content: bytes) -> list[list[str]]:
     text = _decode(content)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _take_rows([cell.strip() for cell in row] for row in reader)
+    try:
+        return _take_rows([cell.strip() for cell in row] for row in reader)
+    except csv.Error:
+        # The reader's only complaint worth having: a cell over its size limit (131,072
+        # characters), most often a quote mark never closed, which runs to the file's end.
+        raise ImportFileError(
+            'A cell in this file is far too long: most likely a quote mark (") is never '
+            "closed. Check the file in Excel, save it again as CSV UTF-8 and retry."
+        ) from None
 
 
 def _delimiter(text: str) -> str:
@@ -591,7 +599,7 @@ def _parse_row(number, cells, columns, units, plan: ImportPlan) -> LearnerRow | 
         if grade not in ("P", "M", "D"):
             fail("target_grade", f"'{grade_text}' is not a target grade (use P, M or D)")
     if unit_text:
-        unit_number = int(unit_text) if unit_text.isdigit() else None
+        unit_number = as_unit_number(unit_text)
         if unit_number not in units:
             fail(
                 "unit",

@@ -7,7 +7,13 @@ independently: the export asks for `HEADERS`/`WIDTHS` once and `cells()` per lea
 
 from collections.abc import Iterable, Iterator
 
-from tracker.assessment.qualifications import QualificationProgress, qualification_progress_for
+from openpyxl.styles import PatternFill
+
+from tracker.assessment.qualifications import (
+    QualificationProgress,
+    below_target,
+    qualification_progress_for,
+)
 
 HEADERS = [
     "Qualification",
@@ -24,6 +30,10 @@ HEADERS = [
 ]
 WIDTHS = [36, 12, 14, 14, 14, 22, 22, 22, 22, 12, 40]
 UNVERIFIED = "unverified: check the qualification handbook and UCAS's tariff tables"
+# The Summary's grade colours (as the unit grade columns): the predicted qualification grade
+# is green when on or above the target grade, red when below (`below_target`).
+ON_TARGET = PatternFill("solid", fgColor="D1E7DD")
+BELOW_TARGET = PatternFill("solid", fgColor="F8D7DA")
 BATCH = 500  # learners per call of the qualification service
 
 
@@ -49,7 +59,8 @@ def _flush(pending: list[tuple]) -> Iterator[tuple]:
 def cells(cell, state: QualificationProgress | None) -> list:
     """Return the learner's values under `HEADERS`; text goes through `cell` (the sheet's
     CellMaker) so it is never read as a formula. Grades in words ("Distinction Merit (DM)"),
-    points as numbers, one note when any figure rests on unverified data."""
+    points as numbers, one note when any figure rests on unverified data; with a target, the
+    predicted grade is coloured as the unit grades are (green on or above, red below)."""
     if state is None:
         return [cell("Not registered on a qualification")] + [""] * (len(HEADERS) - 1)
     figures = (state.achieved, state.projected, state.predicted)
@@ -59,8 +70,17 @@ def cells(cell, state: QualificationProgress | None) -> list:
         cell(f"{state.qualification.name} ({state.qualification.code})"),
         cell(f"{state.size} {state.size_unit}"),
         *(figure.points for figure in figures),
-        *(cell(figure.words) for figure in figures),
+        cell(state.achieved.words),
+        cell(state.projected.words),
+        _predicted_cell(cell, state),
         cell(target.words) if target else "",
         state.predicted.ucas if state.predicted.ucas is not None else "",
         "verified" if verified else UNVERIFIED,
     ]
+
+
+def _predicted_cell(cell, state: QualificationProgress):
+    words = state.predicted.words
+    if state.target is None:
+        return cell(words)
+    return cell.repeated(words, fill=BELOW_TARGET if below_target(state) else ON_TARGET)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tracker.assessment.qualifications import (
     QualificationProgress,
     advice,
+    below_target,
     qualification_progress_for,
 )
 from tracker.models import Learner
@@ -33,7 +34,8 @@ def learner_block(learner: Learner, progress) -> dict:
 class GroupSummary:
     """A group's qualification figures: `rows` are (figure label, [(grade words, count)])
     from the highest grade down, counting learners registered on a qualification;
-    `below` the learners whose predicted points are under their target's; `unregistered`
+    `below` the learners whose predicted grade is under their target grade (`below_target`);
+    `unregistered`
     how many learners are on no qualification; `unverified` whether any figure counted rests
     on unverified data."""
 
@@ -73,7 +75,7 @@ def _summary(learners: list[Learner], states: dict[int, QualificationProgress]) 
             counts[name][figure.words] += 1
             order.setdefault(figure.words, order.get(figure.grade or "", -1))
             summary.unverified = summary.unverified or not figure.verified
-        if state.target and state.predicted.points < state.target.points:
+        if below_target(state):
             summary.below.append((learner, state))
     for name, label in FIGURES:
         ranked = sorted(counts[name].items(), key=lambda item: -order.get(item[0], -1))

@@ -32,8 +32,10 @@ class UcasRow:
     """One learner's line: `qualification` is "" when they are registered on none,
     `predicted_grade` the qualification grade's label ("Distinction Distinction (DD)"),
     `tariff_points` UCAS points (None when unknown), `teacher` the teachers of their group,
-    `predicted_on` the date of the newest unit prediction behind it (None when none) and
-    `unverified` whether a point range or tariff figure behind it is not yet verified."""
+    `predicted_on` the date of the newest unit prediction behind it (None when none),
+    `unverified` whether a point range or tariff figure behind it is not yet verified and
+    `unpredicted` the numbers of the units not finished that no teacher has predicted yet
+    (they count at the grade so far, often nothing, so the grade may be too low)."""
 
     candidate_number: str
     legal_name: str
@@ -43,6 +45,20 @@ class UcasRow:
     teacher: str = ""
     predicted_on: date | None = None
     unverified: bool = False
+    unpredicted: tuple[int, ...] = ()
+
+    def check(self) -> str:
+        """The Check cell: what to look at before sending the grade ("" when nothing)."""
+        notes = []
+        if self.unpredicted:
+            units = ", ".join(str(number) for number in self.unpredicted)
+            notes.append(
+                f"No prediction yet for Unit{'s' if len(self.unpredicted) > 1 else ''} "
+                f"{units}: counted at the grade so far, so this grade may be too low"
+            )
+        if self.unverified:
+            notes.append(UNVERIFIED_NOTE)
+        return "; ".join(notes)
 
     def values(self) -> list:
         return [
@@ -53,7 +69,7 @@ class UcasRow:
             self.tariff_points,
             self.teacher,
             self.predicted_on,
-            UNVERIFIED_NOTE if self.unverified else "",
+            self.check(),
         ]
 
 
@@ -94,9 +110,26 @@ def ucas_rows(learners: list[Learner]) -> list[UcasRow]:
                 teacher=teacher,
                 predicted_on=newest_prediction_date(state),
                 unverified=not predicted.verified,
+                unpredicted=unpredicted_units(state),
             )
         )
     return rows
+
+
+def unpredicted_units(state: QualificationProgress) -> tuple[int, ...]:
+    """Return the numbers of the qualification's units not finished that have no teacher
+    prediction: a tracked unit without a prediction, a grade-only unit without a predicted
+    grade."""
+    missing = []
+    for row in state.rows:
+        if row.finished:
+            continue
+        if row.progress is not None:
+            if row.progress.prediction is None:
+                missing.append(row.number)
+        elif row.result is None or not row.result.predicted:
+            missing.append(row.number)
+    return tuple(sorted(missing))
 
 
 def newest_prediction_date(state: QualificationProgress) -> date | None:

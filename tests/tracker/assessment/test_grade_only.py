@@ -1,6 +1,7 @@
 """Grade-only units: entered by a teacher on the learner's page, or imported from a file
 (all rows or none, with a preview), each change in the history."""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -201,3 +202,24 @@ def test_the_page_queries_do_not_grow_with_the_units_entered(
 
 
 PAGE_QUERIES = 26
+
+
+@pytest.mark.parametrize("typed", ["\u00b2", "9" * 5000, "6a"])
+def test_a_unit_that_is_not_a_plain_number_is_a_row_error(cast, client_for, typed):
+    """A superscript digit or a number too long for Python to read was a server error."""
+    register(cast.learner)
+    preview = upload(client_for("teacher"), f"Candidate No,Unit,Grade\n0001,{typed},D\n")
+    assert preview.status_code == 200
+    assert [str(error) for error in preview.context["plan"].errors] == [
+        f"Row 2, Unit: '{typed}' is not a unit of Lara Learner's qualification"
+    ]
+    assert not GradeOnlyResult.objects.exists()
+
+
+def test_a_grades_file_with_a_quote_never_closed_is_a_clear_error(cast, client_for):
+    register(cast.learner)
+    text = 'Candidate No,Unit,Grade\n0001,"1,D\n' + "0001,2,M\n" * 16000
+    preview = upload(client_for("teacher"), text)
+    assert preview.status_code == 200
+    assert "a quote mark (&quot;) is never closed" in preview.content.decode()
+    assert not GradeOnlyResult.objects.exists()

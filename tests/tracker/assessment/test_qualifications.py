@@ -146,6 +146,22 @@ def test_a_2012_learner_counts_unit_30(cast):
     assert [row.number for row in state.outside] == [6]
 
 
+def test_the_unverified_notes_name_the_right_handbook_section_and_missing_ucas_figures(cast):
+    """The 2012 handbooks keep their tables in Section 6, the 2016 ones in Section 10; no
+    UCAS figures are shipped for the 2012 sizes, so none are called "unverified"."""
+    register(cast.learner, "L3-2012-SUBDIP")
+    notes = qualification_progress_for([cast.learner])[cast.learner.pk].unverified
+    assert notes[0].startswith(
+        "The qualification's point ranges are unverified defaults: check Section 6 of the handbook"
+    )
+    assert "No UCAS points are known for this qualification" in notes[1]
+    assert not any(note.startswith("UCAS points are unverified") for note in notes)
+    register(cast.learner, DIPLOMA)
+    notes = qualification_progress_for([cast.learner])[cast.learner.pk].unverified
+    assert "check Section 10 of the handbook" in notes[0]
+    assert "UCAS points are unverified: check UCAS's published tariff tables." in notes
+
+
 def test_a_unit_of_another_suite_never_links(cast):
     unit = QualificationUnit.objects.get(qualification__code=DIPLOMA, number=6)
     assert unit.unit == cast.unit6

@@ -10,7 +10,13 @@ from openpyxl import Workbook
 
 from tests.conftest import import_token
 from tracker.models import Enrolment, Learner, TargetChange, TeachingGroup
-from tracker.people.importing import build_plan, match_headers, read_table, unused_columns
+from tracker.people.importing import (
+    ImportFileError,
+    build_plan,
+    match_headers,
+    read_table,
+    unused_columns,
+)
 
 GOOD = (
     "Candidate No,Forename,Legal Surname,Email,Teaching Group,Unit,Target Grade\n"
@@ -105,6 +111,14 @@ def test_one_bad_row_changes_nothing_and_names_row_and_column(cast, client_for):
             "Row 5, Unit: unknown unit '99' (the catalogue has units 6, 30)",
         ),
         (
+            "0103,Zoe,Ng,zoe@example.org,13A,\u00b2,M",
+            "Row 5, Unit: unknown unit '\u00b2' (the catalogue has units 6, 30)",
+        ),
+        (
+            "0103,Zoe,Ng,zoe@example.org,13A," + "9" * 5000 + ",M",
+            "Row 5, Unit: unknown unit '" + "9" * 5000 + "' (the catalogue has units 6, 30)",
+        ),
+        (
             "0103,Zoe,Ng,zoe@example.org,13A,30,A*",
             "Row 5, Target grade: 'A*' is not a target grade (use P, M or D)",
         ),
@@ -192,6 +206,16 @@ def test_command_dry_run_writes_nothing_then_imports(cast, tmp_path, capsys):
 def test_an_excel_file_named_csv_gets_a_clear_error(cast, client_for):
     response = upload(client_for("admin"), b"PK\x03\x04rest", "learners.csv")
     assert "give it the .xlsx extension" in response.content.decode()
+
+
+def test_a_quote_never_closed_is_a_clear_error_not_a_server_error(cast, client_for):
+    """The rest of the file after a stray quote is one cell, over the CSV reader's limit."""
+    text = 'Candidate No,Forename\n0101,"Hannah\n' + "0102,Ibrahim\n" * 12000
+    with pytest.raises(ImportFileError, match="quote mark"):
+        read_table(text.encode(), "learners.csv")
+    response = upload(client_for("admin"), text)
+    assert response.status_code == 200
+    assert "a quote mark (&quot;) is never closed" in response.content.decode()
 
 
 def waiting_files() -> list[str]:

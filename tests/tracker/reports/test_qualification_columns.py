@@ -6,7 +6,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.tracker.assessment.test_qualifications import diploma_on_200_points
-from tracker.reports.qualification_columns import UNVERIFIED
+from tracker.models import GradeOnlyResult
+from tracker.reports.qualification_columns import BELOW_TARGET, ON_TARGET, UNVERIFIED
 
 
 def summary_rows(response) -> dict[str, dict]:
@@ -41,3 +42,24 @@ def test_a_learner_on_no_qualification_says_so_and_a_unit_export_keeps_the_colum
     assert rows["0002"]["Qualification"] == "Not registered on a qualification"
     # Only Unit 30 is exported, yet the qualification counts every unit of the Diploma.
     assert rows["0001"]["Qualification points (predicted)"] == 200
+
+
+def test_the_predicted_qualification_grade_is_coloured_against_the_target(cast, client_for):
+    """Green on or above the target grade, red below, as the unit grade columns are."""
+    diploma_on_200_points(cast)
+    unit6 = cast.learner.enrolments.get(unit=cast.unit6)
+    unit6.target_grade = "D"  # target 202 points: Distinction Distinction, as predicted
+    unit6.save()
+    url = reverse("export_grades") + f"?group={cast.group.pk}"
+
+    def predicted_fill():
+        response = client_for("teacher").get(url)
+        summary = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Summary"]
+        column = [c.value for c in summary[6]].index("Qualification grade (predicted)") + 1
+        return summary.cell(row=7, column=column).fill.fgColor.rgb
+
+    assert predicted_fill() == "00" + ON_TARGET.fgColor.rgb[-6:]
+    GradeOnlyResult.objects.filter(learner=cast.learner, qualification_unit__number=10).update(
+        predicted="P"
+    )
+    assert predicted_fill() == "00" + BELOW_TARGET.fgColor.rgb[-6:]

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from tests.conftest import make_learner
 from tests.tracker.assessment.test_qualifications import diploma_on_200_points
+from tracker.models import GradeOnlyResult
 from tracker.reports.qualification_summary import group_summaries
 
 
@@ -17,8 +18,21 @@ def test_the_group_counts_learners_by_qualification_grade_and_lists_those_below_
     assert summary.registered == 1 and summary.unregistered == 0
     rows = dict(summary.rows)
     assert rows["Predicted"] == [("Distinction Distinction (DD)", 1)]
-    assert [learner for learner, _ in summary.below] == [cast.learner]
     assert summary.unverified
+    # Target 202 points and predicted 200 are both Distinction Distinction: on target.
+    assert summary.below == []
+    # Unit 10 predicted Pass instead of Distinction: 196 points is Distinction Merit, below
+    # the target's 198 points, Distinction Distinction.
+    GradeOnlyResult.objects.filter(learner=cast.learner, qualification_unit__number=10).update(
+        predicted="P"
+    )
+    ((_, summary),) = group_summaries([cast.group])
+    ((learner, state),) = summary.below
+    assert learner == cast.learner
+    assert (state.predicted.words, state.target.words) == (
+        "Distinction Merit (DM)",
+        "Distinction Distinction (DD)",
+    )
 
 
 def test_teacher_home_and_group_page_show_the_distribution(cast, client_for):

@@ -119,3 +119,21 @@ def test_the_200_points_diploma_is_predicted_dd_with_its_ucas_points(cast, clien
     sheet = load_workbook(io.BytesIO(download(client_for("admin"), format="xlsx"))).active
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "0001")
     assert row[3:5] == ("Distinction Distinction (DD)", 96)
+
+
+def test_a_unit_nobody_has_predicted_is_named_in_the_check_column(cast, client_for):
+    """Without a Unit 6 prediction the grade counts Unit 6 at its grade so far (nothing
+    before the exam), so the sixth-form team is told before sending it to UCAS."""
+    diploma_on_200_points(cast)
+    cast.learner.enrolments.get(unit=cast.unit6).predictions.all().delete()
+    rows = csv_rows(download(client_for("admin"), format="csv"))
+    lara = dict(zip(HEADERS, next(row for row in rows if row[0] == "0001"), strict=True))
+    assert lara["Check"].startswith(
+        "No prediction yet for Unit 6: counted at the grade so far, so this grade may be too low; "
+        "Unverified"
+    )
+    sheet = load_workbook(io.BytesIO(download(client_for("admin"), format="xlsx"))).active
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "0001")
+    assert row[7].startswith("No prediction yet for Unit 6:")
+    page = client_for("admin").get(reverse("export_ucas")).content.decode()
+    assert "the Check column names any unit no teacher has predicted yet" in page

@@ -118,8 +118,9 @@ class UnitProgress:
     flags: list[str] = field(default_factory=list)
     # What each grade adds to the one below, with handed-in work apart (`grading.plan_steps`).
     steps: list[grading.Step] = field(default_factory=list)
-    # Examined units: the result the grade shown comes from (the latest real exam result with
-    # a grade, else the latest graded mock); None when no mark has a grade yet.
+    # Examined units: the result the grade shown comes from (the real exam result that
+    # counts, `counting_result`, else the latest graded mock by `series_order`); None when
+    # no mark has a grade yet.
     graded_by: ExamResult | None = None
     below_target: bool = False
     # Past-deadline assignments with criteria not handed in: (title, codes outstanding,
@@ -162,6 +163,15 @@ class UnitProgress:
     def exam_sat(self) -> bool:
         """Return whether a mark from a real OCR exam series has been entered."""
         return any(r.mark.kind == ExamMark.Kind.REAL for r in self.exam_results)
+
+    @property
+    def not_sat(self) -> bool:
+        """Return whether this is an examined unit with no graded OCR exam result yet, so
+        its achieved grade is "not sat yet" rather than Unclassified (a sat exam whose grade
+        boundaries are not in yet has no result either)."""
+        return self.unit.is_examined and not any(
+            r.mark.kind == ExamMark.Kind.REAL and r.grade is not None for r in self.exam_results
+        )
 
     @property
     def latest_mock(self) -> "ExamResult | None":
@@ -338,8 +348,9 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
     real = [r for r in results if r.mark.kind == ExamMark.Kind.REAL and r.grade is not None]
     mocks = [r for r in results if r.grade is not None]
     counting = counting_result(real)
+    graded_by = counting or (mocks[-1] if mocks else None)
     achieved = counting.grade if counting else Grade.U
-    projected = achieved if real else (mocks[-1].grade if mocks else Grade.U)
+    projected = graded_by.grade if graded_by else Grade.U
     return UnitProgress(
         enrolment=enrolment,
         items=items,
@@ -348,7 +359,7 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
         lowest=achieved,
         highest=achieved if real else Grade.D,
         exam_results=results,
-        graded_by=real[-1] if real else (mocks[-1] if mocks else None),
+        graded_by=graded_by,
     )
 
 
@@ -387,13 +398,19 @@ def counting_result(real: list[ExamResult]) -> ExamResult | None:
     best for Cambridge Nationals), so "best" is an unverified default (points notes,
     "Examined unit resits").
     """
+    index = counting_index([(result.grade, result.mark.mark) for result in real])
+    return None if index is None else real[index]
+
+
+def counting_index(real: list[tuple[Grade, int]]) -> int | None:
+    """Return the position of the counting result among (grade, mark) pairs of real exam
+    results in sitting order, or None for none: `counting_result`'s rule on plain values,
+    for figures counted over a whole centre."""
     if not real:
         return None
     if settings.EXAM_RESULT_RULE == "latest_series":
-        return real[-1]
-    return max(enumerate(real), key=lambda pair: (pair[1].grade.rank, pair[1].mark.mark, pair[0]))[
-        1
-    ]
+        return len(real) - 1
+    return max(range(len(real)), key=lambda i: (real[i][0].rank, real[i][1], i))
 
 
 def _points_tables(points_values: dict) -> dict[int, grading.PointsTable]:
@@ -435,7 +452,11 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
     target = progress.target
     if target:
         expected = Grade(progress.prediction.grade) if progress.prediction else progress.projected
-        if expected < Grade(target):
+        # An examined unit with no OCR result yet is "not sat yet", not Unclassified: only
+        # the teacher's prediction can say it is heading below target.
+        if progress.not_sat and not progress.prediction:
+            expected = None
+        if expected is not None and expected < Grade(target):
             progress.below_target = True
             progress.flags.append(f"Below target ({Grade(target).label})")
     for title, outstanding in late:

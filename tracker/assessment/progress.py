@@ -127,20 +127,27 @@ class UnitProgress:
     # the words of its flag in `flags`), so a report can word it for the learner's target.
     late_work: list[tuple[str, list[str], str]] = field(default_factory=list)
 
+    # `progress_for(with_items=False)`: (achieved, handed in, items) counted without `items`.
+    counts: tuple[int, int, int] | None = None
+
     @property
     def unit(self):
         return self.enrolment.unit
 
     @property
     def total(self) -> int:
-        return len(self.items)
+        return self.counts[2] if self.counts else len(self.items)
 
     @property
     def done(self) -> int:
+        if self.counts:
+            return self.counts[0]
         return sum(1 for item in self.items if item.status == Status.ACHIEVED)
 
     @property
     def submitted(self) -> int:
+        if self.counts:
+            return self.counts[1]
         return sum(1 for item in self.items if item.status == Status.SUBMITTED)
 
     @property
@@ -195,6 +202,7 @@ def progress_for(
     *,
     with_assessors: bool = True,
     with_dates: bool = False,
+    with_items: bool = True,
 ) -> list[UnitProgress]:
     """Return the progress of each enrolment (with unit and learner selected).
 
@@ -203,6 +211,11 @@ def progress_for(
     decisions are then `DecisionRow`s read as plain values (no model instances, no
     timestamp converted unless `with_dates=True` asks for `decided_at`), which is most of
     the time a teacher's dashboard or an export spent here.
+
+    Pages that show only counts, grades and flags (the dashboards) pass `with_items=False`:
+    each `UnitProgress` then has no `items` (and no `next_steps` or `steps`), its `done`,
+    `submitted` and `total` are counted from the decisions achieved or handed in (the only
+    ones read), and its grades, points and flags are the same as with items. Same queries.
     """
     enrolments = list(enrolments)
     if not enrolments:
@@ -224,7 +237,17 @@ def progress_for(
             topics[topic.learning_outcome.unit_id].append(topic)
     decisions: dict[tuple[int, int, str], Decision | DecisionRow] = {}
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
-    if with_assessors:
+    # Counts only: (enrolment id, item id, kind) of the decisions achieved and handed in.
+    claimed: dict[tuple[int, int, str], str] = {}
+    if not with_items:
+        for enrolment_id, criterion_id, topic_id, status in rows.filter(
+            status__in=(Status.ACHIEVED, Status.SUBMITTED)
+        ).values_list("enrolment_id", "criterion_id", "topic_id", "status"):
+            if criterion_id:
+                claimed[(enrolment_id, criterion_id, "c")] = status
+            else:
+                claimed[(enrolment_id, topic_id, "t")] = status
+    elif with_assessors:
         for decision in rows.select_related("assessor", "resubmission_authorised_by"):
             kind = "c" if decision.criterion_id else "t"
             key = (decision.enrolment_id, decision.criterion_id or decision.topic_id, kind)
@@ -269,7 +292,15 @@ def progress_for(
         for value in PointsValue.objects.filter(suite_id__in=suite_ids).select_related("suite")
     }
     tables = _points_tables(points_values)
-    late = _late_assignments(enrolments, today, decisions)
+    if with_items:
+        claimed = {
+            key: decision.status
+            for key, decision in decisions.items()
+            if decision.status in (Status.SUBMITTED, Status.ACHIEVED)
+        }
+    late = _late_assignments(
+        enrolments, today, {(e, item) for (e, item, kind) in claimed if kind == "c"}
+    )
 
     # Each unit's items with their ids, looked up once rather than per learner.
     keyed = {
@@ -287,19 +318,46 @@ def progress_for(
     for enrolment in enrolments:
         unit = enrolment.unit
         pk = enrolment.pk
-        items = [
-            ItemStatus(item, decisions.get((pk, item_id, kind)))
-            for item, item_id, kind in keyed.get(unit.pk, ())
-        ]
-        if unit.is_examined:
-            progress = _examined(enrolment, items, marks[pk], boundaries)
+        if with_items:
+            items = [
+                ItemStatus(item, decisions.get((pk, item_id, kind)))
+                for item, item_id, kind in keyed.get(unit.pk, ())
+            ]
+            if unit.is_examined:
+                progress = _examined(enrolment, items, marks[pk], boundaries)
+            else:
+                progress = _centre_assessed(enrolment, items)
         else:
-            progress = _centre_assessed(enrolment, items)
+            progress = _counted(enrolment, keyed.get(unit.pk, ()), claimed, marks[pk], boundaries)
         progress.prediction = predictions.get(pk)
         _add_points(progress, tables.get(unit.suite_id), points_values)
         _add_flags(progress, late.get(pk, []))
         result.append(progress)
     return result
+
+
+def _counted(enrolment, keyed, claimed: dict, marks: list[ExamMark], boundaries) -> UnitProgress:
+    """Return the progress of `progress_for(with_items=False)`: the grades by the same rules
+    as with items, the items only counted."""
+    pk = enrolment.pk
+    achieved, pending = [], []
+    for item, item_id, kind in keyed:
+        status = claimed.get((pk, item_id, kind))
+        if status == Status.ACHIEVED:
+            achieved.append(item.code)
+        elif status == Status.SUBMITTED:
+            pending.append(item.code)
+    if enrolment.unit.is_examined:
+        progress = _examined(enrolment, [], marks, boundaries)
+    elif not keyed:
+        progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
+    else:
+        codes = [item.code for item, _, _ in keyed]
+        grade = grading.centre_assessed_grade(codes, achieved)
+        projected = grading.centre_assessed_grade(codes, achieved + pending) if pending else grade
+        progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(tuple(codes)))
+    progress.counts = (len(achieved), len(pending), len(keyed))
+    return progress
 
 
 def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgress:
@@ -465,8 +523,9 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
         progress.late_work.append((title, outstanding, flag))
 
 
-def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> dict[int, list]:
-    """Return, per enrolment, past-deadline assignments with criteria still outstanding.
+def _late_assignments(enrolments: list[Enrolment], today: date, done: set) -> dict[int, list]:
+    """Return, per enrolment, past-deadline assignments with criteria still outstanding
+    (`done`: the (enrolment id, criterion id) pairs achieved or handed in).
 
     A learner who has left owes no more work: their deadlines are never flagged.
     """
@@ -494,11 +553,6 @@ def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> di
         for assignment_id, learner_id, deadline in Extension.objects.filter(
             assignment_id__in=ids
         ).values_list("assignment_id", "learner_id", "deadline")
-    }
-    done = {
-        (enrolment_id, item_id)
-        for (enrolment_id, item_id, kind), decision in decisions.items()
-        if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
     }
     by_group_unit = defaultdict(list)
     for pk, group_id, unit_id, title, deadline in assignments:

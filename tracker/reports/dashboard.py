@@ -117,7 +117,7 @@ def group_figures(groups) -> list[GroupFigures]:
         .order_by("unit__number", "learner__last_name")
     )
     risky: dict[int, dict] = defaultdict(dict)
-    progresses = progress_for(enrolments, with_assessors=False)
+    progresses = progress_for(enrolments, with_assessors=False, with_items=False)
     for progress in progresses:
         group_id = progress.enrolment.learner.group_id
         figures = result[group_id].units.setdefault(

@@ -68,6 +68,18 @@ class DecisionRow:
         return Status(self.status).label
 
 
+class PredictionRow:
+    """A learner-unit's newest prediction as plain values, for `with_items=False`: pk,
+    enrolment_id and grade (a `Grade` value), the attributes the dashboards read."""
+
+    __slots__ = ("pk", "enrolment_id", "grade")
+
+    def __init__(self, pk: int, enrolment_id: int, grade: str):
+        self.pk = pk
+        self.enrolment_id = enrolment_id
+        self.grade = grade
+
+
 @dataclass
 class ItemStatus:
     item: Criterion | TopicItem
@@ -110,7 +122,7 @@ class UnitProgress:
     lowest: Grade
     highest: Grade
     next_steps: dict[Grade, list[str]] = field(default_factory=dict)
-    prediction: Prediction | None = None
+    prediction: "Prediction | PredictionRow | None" = None
     exam_results: list[ExamResult] = field(default_factory=list)
     points: int | None = None
     projected_points: int | None = None
@@ -215,7 +227,8 @@ def progress_for(
     Pages that show only counts, grades and flags (the dashboards) pass `with_items=False`:
     each `UnitProgress` then has no `items` (and no `next_steps` or `steps`), its `done`,
     `submitted` and `total` are counted from the decisions achieved or handed in (the only
-    ones read), and its grades, points and flags are the same as with items. Same queries.
+    ones read), `exam_results` holds only the graded marks and `prediction` is a
+    `PredictionRow`; its grades, points and flags are the same as with items. Same queries.
     """
     enrolments = list(enrolments)
     if not enrolments:
@@ -237,16 +250,19 @@ def progress_for(
             topics[topic.learning_outcome.unit_id].append(topic)
     decisions: dict[tuple[int, int, str], Decision | DecisionRow] = {}
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
-    # Counts only: (enrolment id, item id, kind) of the decisions achieved and handed in.
-    claimed: dict[tuple[int, int, str], str] = {}
+    # Counts only: per enrolment, (item id, kind, status) of each decision achieved or
+    # handed in; and the (enrolment id, criterion id) pairs among them, for deadlines.
+    claimed: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    handed_in: set[tuple[int, int]] = set()
     if not with_items:
         for enrolment_id, criterion_id, topic_id, status in rows.filter(
             status__in=(Status.ACHIEVED, Status.SUBMITTED)
         ).values_list("enrolment_id", "criterion_id", "topic_id", "status"):
             if criterion_id:
-                claimed[(enrolment_id, criterion_id, "c")] = status
+                claimed[enrolment_id].append((criterion_id, "c", status))
+                handed_in.add((enrolment_id, criterion_id))
             else:
-                claimed[(enrolment_id, topic_id, "t")] = status
+                claimed[enrolment_id].append((topic_id, "t", status))
     elif with_assessors:
         for decision in rows.select_related("assessor", "resubmission_authorised_by"):
             kind = "c" if decision.criterion_id else "t"
@@ -264,28 +280,35 @@ def progress_for(
                 decisions[(values[1], criterion_id, "c")] = decision
             else:
                 decisions[(values[1], values[3], "t")] = decision
-    predictions: dict[int, Prediction] = {}
-    for prediction in Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
+    predictions: dict[int, Prediction | PredictionRow] = {}
+    newest_first = Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
         "-predicted_at", "-pk"
-    ):
-        predictions.setdefault(prediction.enrolment_id, prediction)
+    )
+    if with_items:
+        for prediction in newest_first:
+            predictions.setdefault(prediction.enrolment_id, prediction)
+    else:
+        for pk, enrolment_id, grade in newest_first.values_list("pk", "enrolment_id", "grade"):
+            if enrolment_id not in predictions:
+                predictions[enrolment_id] = PredictionRow(pk, enrolment_id, grade)
     marks = defaultdict(list)
     boundaries = {}
     if examined:
-        for mark in (
-            ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
-            .select_related("series")
-            .order_by("pk")
-        ):
-            marks[mark.enrolment_id].append(mark)
         # Only the boundaries of series these marks were entered against: a mark can only
         # name a shared OCR series or its own centre's mock, so no other centre's show.
-        boundaries = {
-            b.series_id: b
-            for b in BoundarySet.objects.filter(
-                series__marks__enrolment_id__in=enrolment_ids
-            ).distinct()
-        }
+        graded = BoundarySet.objects.filter(series__marks__enrolment_id__in=enrolment_ids)
+        if with_items:
+            rows = ExamMark.objects.select_related("series")
+        else:
+            # Counts only: the graded marks, each given its series from its boundaries.
+            graded = graded.select_related("series")
+        boundaries = {b.series_id: b for b in graded.distinct()}
+        if not with_items:
+            rows = ExamMark.objects.filter(series_id__in=boundaries)
+        for mark in rows.filter(enrolment_id__in=enrolment_ids).order_by("pk"):
+            if not with_items:
+                mark.series = boundaries[mark.series_id].series
+            marks[mark.enrolment_id].append(mark)
     suite_ids = {e.unit.suite_id for e in enrolments}
     points_values = {
         (value.suite_id, value.size, value.grade): value
@@ -293,14 +316,12 @@ def progress_for(
     }
     tables = _points_tables(points_values)
     if with_items:
-        claimed = {
-            key: decision.status
-            for key, decision in decisions.items()
-            if decision.status in (Status.SUBMITTED, Status.ACHIEVED)
+        handed_in = {
+            (enrolment_id, item_id)
+            for (enrolment_id, item_id, kind), decision in decisions.items()
+            if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
         }
-    late = _late_assignments(
-        enrolments, today, {(e, item) for (e, item, kind) in claimed if kind == "c"}
-    )
+    late = _late_assignments(enrolments, today, handed_in)
 
     # Each unit's items with their ids, looked up once rather than per learner.
     keyed = {
@@ -314,6 +335,12 @@ def progress_for(
             if unit_id not in examined
         }
     )
+    # Counts only: each unit's item codes, and the code of each (item id, kind).
+    codes = {unit_id: tuple(item.code for item, _, _ in items) for unit_id, items in keyed.items()}
+    code_of = {
+        unit_id: {(item_id, kind): item.code for item, item_id, kind in items}
+        for unit_id, items in keyed.items()
+    }
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
@@ -328,7 +355,14 @@ def progress_for(
             else:
                 progress = _centre_assessed(enrolment, items)
         else:
-            progress = _counted(enrolment, keyed.get(unit.pk, ()), claimed, marks[pk], boundaries)
+            progress = _counted(
+                enrolment,
+                codes.get(unit.pk, ()),
+                code_of.get(unit.pk, {}),
+                claimed.get(pk, ()),
+                marks[pk],
+                boundaries,
+            )
         progress.prediction = predictions.get(pk)
         _add_points(progress, tables.get(unit.suite_id), points_values)
         _add_flags(progress, late.get(pk, []))
@@ -336,27 +370,26 @@ def progress_for(
     return result
 
 
-def _counted(enrolment, keyed, claimed: dict, marks: list[ExamMark], boundaries) -> UnitProgress:
+def _counted(
+    enrolment, codes: tuple, code_of: dict, claimed, marks: list[ExamMark], boundaries
+) -> UnitProgress:
     """Return the progress of `progress_for(with_items=False)`: the grades by the same rules
-    as with items, the items only counted."""
-    pk = enrolment.pk
+    as with items, the items only counted (`claimed`: the enrolment's decisions achieved or
+    handed in, as (item id, kind, status))."""
     achieved, pending = [], []
-    for item, item_id, kind in keyed:
-        status = claimed.get((pk, item_id, kind))
-        if status == Status.ACHIEVED:
-            achieved.append(item.code)
-        elif status == Status.SUBMITTED:
-            pending.append(item.code)
+    for item_id, kind, status in claimed:
+        code = code_of.get((item_id, kind))
+        if code is not None:
+            (achieved if status == Status.ACHIEVED else pending).append(code)
     if enrolment.unit.is_examined:
         progress = _examined(enrolment, [], marks, boundaries)
-    elif not keyed:
+    elif not codes:
         progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
     else:
-        codes = [item.code for item, _, _ in keyed]
         grade = grading.centre_assessed_grade(codes, achieved)
         projected = grading.centre_assessed_grade(codes, achieved + pending) if pending else grade
-        progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(tuple(codes)))
-    progress.counts = (len(achieved), len(pending), len(keyed))
+        progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
+    progress.counts = (len(achieved), len(pending), len(codes))
     return progress
 
 

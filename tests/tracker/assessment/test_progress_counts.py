@@ -56,7 +56,8 @@ def test_counts_only_progress_equals_the_full_progress(cast):
     enrolments = Enrolment.objects.select_related("unit__suite", "learner__group")
     full, counted, full_queries, counted_queries = both(enrolments)
     assert [shown(p) for p in counted] == [shown(p) for p in full]
-    assert counted_queries == full_queries
+    # No exam series has boundaries here: counts only asks for no exam marks.
+    assert counted_queries == full_queries - 1
     (mine,) = [p for p in counted if p.enrolment.pk == enrolment.pk]
     assert (mine.done, mine.submitted, mine.total) == (2, 1, 14)
     assert mine.items == [] and mine.steps == []

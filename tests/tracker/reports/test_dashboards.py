@@ -81,11 +81,12 @@ def test_teacher_dashboard_shows_the_table_beside_the_chart(cast, client_for):
 
 def test_teacher_dashboard_query_count_does_not_grow(cast, client_for):
     client = client_for("teacher")
-    # session, user, groups, enrolments, criteria, topics, decisions, predictions,
-    # exam marks, boundaries, points, late assignments, latest evidence, marking backlog,
-    # upcoming deadlines, open internal verification actions, navigation learner record with
-    # the count of unread notifications, the newest unread (the learner's hand-in), learners
-    # for the qualification summary (none registered on a qualification here)
+    # session, user, groups, enrolments, their units, criteria, topics, decisions,
+    # predictions, boundaries (no exam marks asked for: no series has boundaries), points,
+    # late assignments, latest evidence, marking backlog, upcoming deadlines, open internal
+    # verification actions, navigation learner record with the count of unread
+    # notifications, the newest unread (the learner's hand-in), learners for the
+    # qualification summary (none registered on a qualification here)
     before = count_queries(client, reverse("teacher_home"))
     add_learners(cast, 6)
     assert count_queries(client, reverse("teacher_home")) == before == 19

@@ -80,6 +80,37 @@ class PredictionRow:
         self.grade = grade
 
 
+class ItemRow:
+    """A criterion or topic as its id and code, for `with_items=False`."""
+
+    __slots__ = ("pk", "code")
+
+    def __init__(self, pk: int, code: str):
+        self.pk = pk
+        self.code = code
+
+
+class MarkRow:
+    """An exam mark as plain values, for `with_items=False`: the attributes of `ExamMark`
+    grading reads (pk, enrolment_id, series, mark, kind)."""
+
+    __slots__ = ("pk", "enrolment_id", "series", "mark")
+
+    def __init__(self, pk: int, enrolment_id: int, series, mark: int):
+        self.pk = pk
+        self.enrolment_id = enrolment_id
+        self.series = series
+        self.mark = mark
+
+    @property
+    def series_id(self) -> int:
+        return self.series.pk
+
+    @property
+    def kind(self) -> str:
+        return self.series.kind
+
+
 @dataclass
 class ItemStatus:
     item: Criterion | TopicItem
@@ -227,8 +258,9 @@ def progress_for(
     Pages that show only counts, grades and flags (the dashboards) pass `with_items=False`:
     each `UnitProgress` then has no `items` (and no `next_steps` or `steps`), its `done`,
     `submitted` and `total` are counted from the decisions achieved or handed in (the only
-    ones read), `exam_results` holds only the graded marks and `prediction` is a
-    `PredictionRow`; its grades, points and flags are the same as with items. Same queries.
+    ones read), `exam_results` holds only the graded marks (as `MarkRow`s) and `prediction`
+    is a `PredictionRow`; its grades, points and flags are the same as with items. No more
+    queries than with items (one fewer when no series has boundaries).
     """
     enrolments = list(enrolments)
     if not enrolments:
@@ -242,12 +274,17 @@ def progress_for(
     topics = defaultdict(list)
     examined = {e.unit_id for e in enrolments if e.unit.is_examined}
     if examined:
-        for topic in (
-            TopicItem.objects.filter(learning_outcome__unit_id__in=examined)
-            .select_related("learning_outcome")
-            .order_by("learning_outcome__number", "order")
-        ):
-            topics[topic.learning_outcome.unit_id].append(topic)
+        in_order = TopicItem.objects.filter(learning_outcome__unit_id__in=examined).order_by(
+            "learning_outcome__number", "order"
+        )
+        if with_items:
+            for topic in in_order.select_related("learning_outcome"):
+                topics[topic.learning_outcome.unit_id].append(topic)
+        else:  # counts only: each topic's id and code
+            for pk, code, unit_id in in_order.values_list(
+                "pk", "code", "learning_outcome__unit_id"
+            ):
+                topics[unit_id].append(ItemRow(pk, code))
     decisions: dict[tuple[int, int, str], Decision | DecisionRow] = {}
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
     # Counts only: per enrolment, (item id, kind, status) of each decision achieved or
@@ -298,17 +335,23 @@ def progress_for(
         # name a shared OCR series or its own centre's mock, so no other centre's show.
         graded = BoundarySet.objects.filter(series__marks__enrolment_id__in=enrolment_ids)
         if with_items:
-            rows = ExamMark.objects.select_related("series")
+            boundaries = {b.series_id: b for b in graded.distinct()}
+            for mark in (
+                ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
+                .select_related("series")
+                .order_by("pk")
+            ):
+                marks[mark.enrolment_id].append(mark)
         else:
             # Counts only: the graded marks, each given its series from its boundaries.
-            graded = graded.select_related("series")
-        boundaries = {b.series_id: b for b in graded.distinct()}
-        if not with_items:
-            rows = ExamMark.objects.filter(series_id__in=boundaries)
-        for mark in rows.filter(enrolment_id__in=enrolment_ids).order_by("pk"):
-            if not with_items:
-                mark.series = boundaries[mark.series_id].series
-            marks[mark.enrolment_id].append(mark)
+            boundaries = {b.series_id: b for b in graded.select_related("series").distinct()}
+            for pk, enrolment_id, series_id, value in (
+                ExamMark.objects.filter(enrolment_id__in=enrolment_ids, series_id__in=boundaries)
+                .order_by("pk")
+                .values_list("pk", "enrolment_id", "series_id", "mark")
+            ):
+                series = boundaries[series_id].series
+                marks[enrolment_id].append(MarkRow(pk, enrolment_id, series, value))
     suite_ids = {e.unit.suite_id for e in enrolments}
     points_values = {
         (value.suite_id, value.size, value.grade): value
@@ -386,8 +429,8 @@ def _counted(
     elif not codes:
         progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
     else:
-        grade = grading.centre_assessed_grade(codes, achieved)
-        projected = grading.centre_assessed_grade(codes, achieved + pending) if pending else grade
+        grade = _grade(codes, frozenset(achieved))
+        projected = _grade(codes, frozenset(achieved + pending)) if pending else grade
         progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
     progress.counts = (len(achieved), len(pending), len(codes))
     return progress
@@ -416,6 +459,12 @@ def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgr
         next_steps=grading.what_next(codes, achieved),
         steps=grading.plan_steps(codes, achieved, pending),
     )
+
+
+@lru_cache(maxsize=4096)
+def _grade(codes: tuple[str, ...], achieved: frozenset[str]) -> Grade:
+    """`grading.centre_assessed_grade`, remembered: many learners share a set of criteria."""
+    return grading.centre_assessed_grade(list(codes), list(achieved))
 
 
 @lru_cache(maxsize=64)

@@ -35,6 +35,7 @@ from tracker.models import (
     Enrolment,
     Evidence,
     ExamMark,
+    Learner,
     Prediction,
     Status,
 )
@@ -106,22 +107,40 @@ def _add(figures: UnitFigures, progress: UnitProgress) -> None:
         figures.distribution["target"][progress.target] += 1
 
 
-def group_figures(groups) -> list[GroupFigures]:
-    """Return figures for each group in a fixed number of queries."""
+def current_learners(groups) -> list[Learner]:
+    """Return the groups' learners on roll (`Learner.objects.current`), by name, each given
+    its group from `groups` (one query), for `group_figures` and the qualification
+    summaries to share."""
+    by_pk = {group.pk: group for group in groups}
+    learners = list(
+        Learner.objects.current()
+        .filter(group__in=list(by_pk))
+        .order_by("last_name", "first_name", "pk")
+    )
+    for learner in learners:
+        learner.group = by_pk[learner.group_id]
+    return learners
+
+
+def group_figures(groups, learners: list[Learner] | None = None) -> list[GroupFigures]:
+    """Return figures for each group in a fixed number of queries; `learners` are the
+    groups' `current_learners` when the caller has them already."""
     groups = list(groups)
     result = {group.pk: GroupFigures(group) for group in groups}
-    # Each enrolment shares its unit and group with the others (a few of each) instead of
-    # a copy per row: model instances were most of this page's time.
+    if learners is None:
+        learners = current_learners(groups)
+    # Each enrolment shares its learner, unit and group with the others instead of a copy
+    # per row: model instances were most of this page's time.
+    by_pk = {learner.pk: learner for learner in learners}
     enrolments = list(
-        Enrolment.objects.current()
-        .filter(learner__group__in=groups)
-        .select_related("learner")
-        .order_by("unit__number", "learner__last_name")
+        Enrolment.objects.filter(learner_id__in=list(by_pk)).order_by(
+            "unit__number", "learner__last_name"
+        )
     )
     units = Unit.objects.select_related("suite").in_bulk({e.unit_id for e in enrolments})
     for enrolment in enrolments:
         enrolment.unit = units[enrolment.unit_id]
-        enrolment.learner.group = result[enrolment.learner.group_id].group
+        enrolment.learner = by_pk[enrolment.learner_id]
     risky: dict[int, dict] = defaultdict(dict)
     progresses = progress_for(enrolments, with_assessors=False, with_items=False)
     for progress in progresses:

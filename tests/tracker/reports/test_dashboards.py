@@ -228,3 +228,10 @@ def test_dashboards_count_the_exam_result_that_counts_not_the_mark_typed_last(
     assert centre_unit6.distribution["achieved"][grade] == 1
     assert centre_unit6.distribution["projected"][grade] == 1
     assert centre_unit6.distribution["achieved"][NOT_SAT] == 1  # the other learner
+
+
+def test_both_dashboards_show_the_not_sat_yet_row_for_unit_6_only(cast, client_for):
+    for role, url in (("teacher", "teacher_home"), ("admin", "centre:home")):
+        page = client_for(role).get(reverse(url)).content.decode()
+        assert page.count('<th scope="row">Not sat yet</th>') == 1, role
+        assert "Not sat yet" in page.split("Unit 6: learners by grade")[1].split("</table>")[0]

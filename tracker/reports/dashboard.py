@@ -308,15 +308,18 @@ def _add_exam_grades(figures: dict[int, UnitFigures], centre) -> None:
     order = {pk: series_order(boundary.series) for pk, boundary in sets.items()}
     scales = {pk: boundary.boundaries() for pk, boundary in sets.items()}
     real_kind = ExamMark.Kind.REAL
+    grades: dict[tuple[int, int], Grade] = {}  # (series, mark): a few hundred at most
+
+    def grade_of(unit, series_id: int, mark: int) -> Grade:
+        key = (series_id, mark)
+        if key not in grades:
+            grades[key] = grading.examined_grade(mark, scales[series_id], unit.near_pass)
+        return grades[key]
+
     for marks in results.values():
         unit = examined[marks[0][0]]
         graded = sorted(
-            (
-                order[series_id],
-                kind,
-                grading.examined_grade(mark, scales[series_id], unit.near_pass),
-                mark,
-            )
+            (order[series_id], kind, grade_of(unit, series_id, mark), mark)
             for _, series_id, kind, mark in marks
         )
         real = [(grade, mark) for _, kind, grade, mark in graded if kind == real_kind]

@@ -222,8 +222,17 @@ class Child:
         self.process.wait(timeout=60)
 
 
-def compare(sizes: list[int], revision: str, rounds: int, repeat: int) -> None:
-    """Time every page in this tree and at `revision`, alternately, and print the ratios."""
+def wanted(label: str, only: list[str]) -> bool:
+    """Return whether a page is measured: every page, or those whose label contains one of
+    the words given with --pages (any letter case)."""
+    return not only or any(word.lower() in label.lower() for word in only)
+
+
+def compare(
+    sizes: list[int], revision: str, rounds: int, repeat: int, only: list[str] = ()
+) -> None:
+    """Time every page (or those `only` names) in this tree and at `revision`, alternately,
+    and print the ratios."""
     name = revision_name(revision)
     with checkout(revision) as tree, tempfile.TemporaryDirectory() as folder:
         current_url, baseline_url = database_urls(folder)
@@ -245,6 +254,8 @@ def compare(sizes: list[int], revision: str, rounds: int, repeat: int) -> None:
             )
             print("|---:|---|---:|---:|---:|---:|")
             for index, (size, label) in enumerate(listed["pages"]):
+                if not wanted(label, only):
+                    continue
                 mine, theirs, counts = [], [], None
                 for _ in range(rounds):
                     a = current.ask(index, repeat)
@@ -270,13 +281,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument("--baseline", metavar="REV", help="compare with this commit, paired")
     parser.add_argument("--rounds", type=int, default=5, help="paired rounds (with --baseline)")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only pages whose label contains one of these comma-separated words, e.g. "
+        '"teacher dashboard,centre dashboard"',
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    only = [word.strip() for word in args.pages.split(",") if word.strip()]
     if args.serve:
         serve(args.sizes)
         return
     if args.baseline:
-        compare(args.sizes, args.baseline, args.rounds, max(1, args.repeat // args.rounds))
+        compare(args.sizes, args.baseline, args.rounds, max(1, args.repeat // args.rounds), only)
         return
     django_setup()
     prepare(args.sizes, report=lambda line: print(line, flush=True))
@@ -286,6 +304,8 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|")
     for size in args.sizes:
         for page in pages(size):
+            if not wanted(page.label, only):
+                continue
             queries, median, p95 = measure(client_for(page.user), page.url, args.repeat)
             print(f"| {size} | {page.label} | {queries} | {median:.1f} | {p95:.1f} |", flush=True)
 

@@ -104,11 +104,12 @@ PAGES = {
         16,
         lambda s: (s.learner, reverse("learner_unit", args=[s.enrolment.pk])),
     ),
-    # session, user, groups, enrolments, criteria, topics, decisions, predictions, exam
-    # marks, boundaries, points, assignments (late flags), their criteria, extensions,
-    # latest evidence, marking backlog, upcoming deadlines, navigation learner record, open
-    # internal verification actions, learners for the qualification summary
-    "teacher dashboard": (20, lambda s: (s.teacher, reverse("teacher_home"))),
+    # session, user, groups, enrolments, their units (one copy each, shared), criteria,
+    # topics, decisions, predictions, boundaries, the graded exam marks, points, assignments
+    # (late flags), their criteria, extensions, latest evidence, marking backlog, upcoming
+    # deadlines, navigation learner record, open internal verification actions, learners for
+    # the qualification summary
+    "teacher dashboard": (21, lambda s: (s.teacher, reverse("teacher_home"))),
     # session, user, learner-units waiting (count, then the page), their decisions,
     # navigation learner record
     "marking queue": (7, lambda s: (s.teacher, reverse("queue"))),

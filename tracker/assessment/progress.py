@@ -68,6 +68,49 @@ class DecisionRow:
         return Status(self.status).label
 
 
+class PredictionRow:
+    """A learner-unit's newest prediction as plain values, for `with_items=False`: pk,
+    enrolment_id and grade (a `Grade` value), the attributes the dashboards read."""
+
+    __slots__ = ("pk", "enrolment_id", "grade")
+
+    def __init__(self, pk: int, enrolment_id: int, grade: str):
+        self.pk = pk
+        self.enrolment_id = enrolment_id
+        self.grade = grade
+
+
+class ItemRow:
+    """A criterion or topic as its id and code, for `with_items=False`."""
+
+    __slots__ = ("pk", "code")
+
+    def __init__(self, pk: int, code: str):
+        self.pk = pk
+        self.code = code
+
+
+class MarkRow:
+    """An exam mark as plain values, for `with_items=False`: the attributes of `ExamMark`
+    grading reads (pk, enrolment_id, series, mark, kind)."""
+
+    __slots__ = ("pk", "enrolment_id", "series", "mark")
+
+    def __init__(self, pk: int, enrolment_id: int, series, mark: int):
+        self.pk = pk
+        self.enrolment_id = enrolment_id
+        self.series = series
+        self.mark = mark
+
+    @property
+    def series_id(self) -> int:
+        return self.series.pk
+
+    @property
+    def kind(self) -> str:
+        return self.series.kind
+
+
 @dataclass
 class ItemStatus:
     item: Criterion | TopicItem
@@ -110,7 +153,7 @@ class UnitProgress:
     lowest: Grade
     highest: Grade
     next_steps: dict[Grade, list[str]] = field(default_factory=dict)
-    prediction: Prediction | None = None
+    prediction: "Prediction | PredictionRow | None" = None
     exam_results: list[ExamResult] = field(default_factory=list)
     points: int | None = None
     projected_points: int | None = None
@@ -118,13 +161,17 @@ class UnitProgress:
     flags: list[str] = field(default_factory=list)
     # What each grade adds to the one below, with handed-in work apart (`grading.plan_steps`).
     steps: list[grading.Step] = field(default_factory=list)
-    # Examined units: the result the grade shown comes from (the latest real exam result with
-    # a grade, else the latest graded mock); None when no mark has a grade yet.
+    # Examined units: the result the grade shown comes from (the real exam result that
+    # counts, `counting_result`, else the latest graded mock by `series_order`); None when
+    # no mark has a grade yet.
     graded_by: ExamResult | None = None
     below_target: bool = False
     # Past-deadline assignments with criteria not handed in: (title, codes outstanding,
     # the words of its flag in `flags`), so a report can word it for the learner's target.
     late_work: list[tuple[str, list[str], str]] = field(default_factory=list)
+
+    # `progress_for(with_items=False)`: (achieved, handed in, items) counted without `items`.
+    counts: tuple[int, int, int] | None = None
 
     @property
     def unit(self):
@@ -132,14 +179,18 @@ class UnitProgress:
 
     @property
     def total(self) -> int:
-        return len(self.items)
+        return self.counts[2] if self.counts else len(self.items)
 
     @property
     def done(self) -> int:
+        if self.counts:
+            return self.counts[0]
         return sum(1 for item in self.items if item.status == Status.ACHIEVED)
 
     @property
     def submitted(self) -> int:
+        if self.counts:
+            return self.counts[1]
         return sum(1 for item in self.items if item.status == Status.SUBMITTED)
 
     @property
@@ -164,6 +215,15 @@ class UnitProgress:
         return any(r.mark.kind == ExamMark.Kind.REAL for r in self.exam_results)
 
     @property
+    def not_sat(self) -> bool:
+        """Return whether this is an examined unit with no graded OCR exam result yet, so
+        its achieved grade is "not sat yet" rather than Unclassified (a sat exam whose grade
+        boundaries are not in yet has no result either)."""
+        return self.unit.is_examined and not any(
+            r.mark.kind == ExamMark.Kind.REAL and r.grade is not None for r in self.exam_results
+        )
+
+    @property
     def latest_mock(self) -> "ExamResult | None":
         """Return the most recently entered mock result, graded or not (None for none)."""
         mocks = [r for r in self.exam_results if r.mark.kind == ExamMark.Kind.MOCK]
@@ -185,6 +245,7 @@ def progress_for(
     *,
     with_assessors: bool = True,
     with_dates: bool = False,
+    with_items: bool = True,
 ) -> list[UnitProgress]:
     """Return the progress of each enrolment (with unit and learner selected).
 
@@ -193,6 +254,13 @@ def progress_for(
     decisions are then `DecisionRow`s read as plain values (no model instances, no
     timestamp converted unless `with_dates=True` asks for `decided_at`), which is most of
     the time a teacher's dashboard or an export spent here.
+
+    Pages that show only counts, grades and flags (the dashboards) pass `with_items=False`:
+    each `UnitProgress` then has no `items` (and no `next_steps` or `steps`), its `done`,
+    `submitted` and `total` are counted from the decisions achieved or handed in (the only
+    ones read), `exam_results` holds only the graded marks (as `MarkRow`s) and `prediction`
+    is a `PredictionRow`; its grades, points and flags are the same as with items. No more
+    queries than with items (one fewer when no series has boundaries).
     """
     enrolments = list(enrolments)
     if not enrolments:
@@ -206,15 +274,33 @@ def progress_for(
     topics = defaultdict(list)
     examined = {e.unit_id for e in enrolments if e.unit.is_examined}
     if examined:
-        for topic in (
-            TopicItem.objects.filter(learning_outcome__unit_id__in=examined)
-            .select_related("learning_outcome")
-            .order_by("learning_outcome__number", "order")
-        ):
-            topics[topic.learning_outcome.unit_id].append(topic)
+        in_order = TopicItem.objects.filter(learning_outcome__unit_id__in=examined).order_by(
+            "learning_outcome__number", "order"
+        )
+        if with_items:
+            for topic in in_order.select_related("learning_outcome"):
+                topics[topic.learning_outcome.unit_id].append(topic)
+        else:  # counts only: each topic's id and code
+            for pk, code, unit_id in in_order.values_list(
+                "pk", "code", "learning_outcome__unit_id"
+            ):
+                topics[unit_id].append(ItemRow(pk, code))
     decisions: dict[tuple[int, int, str], Decision | DecisionRow] = {}
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
-    if with_assessors:
+    # Counts only: per enrolment, (item id, kind, status) of each decision achieved or
+    # handed in; and the (enrolment id, criterion id) pairs among them, for deadlines.
+    claimed: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    handed_in: set[tuple[int, int]] = set()
+    if not with_items:
+        for enrolment_id, criterion_id, topic_id, status in rows.filter(
+            status__in=(Status.ACHIEVED, Status.SUBMITTED)
+        ).values_list("enrolment_id", "criterion_id", "topic_id", "status"):
+            if criterion_id:
+                claimed[enrolment_id].append((criterion_id, "c", status))
+                handed_in.add((enrolment_id, criterion_id))
+            else:
+                claimed[enrolment_id].append((topic_id, "t", status))
+    elif with_assessors:
         for decision in rows.select_related("assessor", "resubmission_authorised_by"):
             kind = "c" if decision.criterion_id else "t"
             key = (decision.enrolment_id, decision.criterion_id or decision.topic_id, kind)
@@ -231,35 +317,54 @@ def progress_for(
                 decisions[(values[1], criterion_id, "c")] = decision
             else:
                 decisions[(values[1], values[3], "t")] = decision
-    predictions: dict[int, Prediction] = {}
-    for prediction in Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
+    predictions: dict[int, Prediction | PredictionRow] = {}
+    newest_first = Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
         "-predicted_at", "-pk"
-    ):
-        predictions.setdefault(prediction.enrolment_id, prediction)
+    )
+    if with_items:
+        for prediction in newest_first:
+            predictions.setdefault(prediction.enrolment_id, prediction)
+    else:
+        for pk, enrolment_id, grade in newest_first.values_list("pk", "enrolment_id", "grade"):
+            if enrolment_id not in predictions:
+                predictions[enrolment_id] = PredictionRow(pk, enrolment_id, grade)
     marks = defaultdict(list)
     boundaries = {}
     if examined:
-        for mark in (
-            ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
-            .select_related("series")
-            .order_by("pk")
-        ):
-            marks[mark.enrolment_id].append(mark)
         # Only the boundaries of series these marks were entered against: a mark can only
         # name a shared OCR series or its own centre's mock, so no other centre's show.
-        boundaries = {
-            b.series_id: b
-            for b in BoundarySet.objects.filter(
-                series__marks__enrolment_id__in=enrolment_ids
-            ).distinct()
-        }
+        graded = BoundarySet.objects.filter(series__marks__enrolment_id__in=enrolment_ids)
+        if with_items:
+            boundaries = {b.series_id: b for b in graded.distinct()}
+            for mark in (
+                ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
+                .select_related("series")
+                .order_by("pk")
+            ):
+                marks[mark.enrolment_id].append(mark)
+        else:
+            # Counts only: the graded marks, each given its series from its boundaries.
+            boundaries = {b.series_id: b for b in graded.select_related("series").distinct()}
+            for pk, enrolment_id, series_id, value in (
+                ExamMark.objects.filter(enrolment_id__in=enrolment_ids, series_id__in=boundaries)
+                .order_by("pk")
+                .values_list("pk", "enrolment_id", "series_id", "mark")
+            ):
+                series = boundaries[series_id].series
+                marks[enrolment_id].append(MarkRow(pk, enrolment_id, series, value))
     suite_ids = {e.unit.suite_id for e in enrolments}
     points_values = {
         (value.suite_id, value.size, value.grade): value
         for value in PointsValue.objects.filter(suite_id__in=suite_ids).select_related("suite")
     }
     tables = _points_tables(points_values)
-    late = _late_assignments(enrolments, today, decisions)
+    if with_items:
+        handed_in = {
+            (enrolment_id, item_id)
+            for (enrolment_id, item_id, kind), decision in decisions.items()
+            if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
+        }
+    late = _late_assignments(enrolments, today, handed_in)
 
     # Each unit's items with their ids, looked up once rather than per learner.
     keyed = {
@@ -273,23 +378,62 @@ def progress_for(
             if unit_id not in examined
         }
     )
+    # Counts only: each unit's item codes, and the code of each (item id, kind).
+    codes = {unit_id: tuple(item.code for item, _, _ in items) for unit_id, items in keyed.items()}
+    code_of = {
+        unit_id: {(item_id, kind): item.code for item, item_id, kind in items}
+        for unit_id, items in keyed.items()
+    }
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
         pk = enrolment.pk
-        items = [
-            ItemStatus(item, decisions.get((pk, item_id, kind)))
-            for item, item_id, kind in keyed.get(unit.pk, ())
-        ]
-        if unit.is_examined:
-            progress = _examined(enrolment, items, marks[pk], boundaries)
+        if with_items:
+            items = [
+                ItemStatus(item, decisions.get((pk, item_id, kind)))
+                for item, item_id, kind in keyed.get(unit.pk, ())
+            ]
+            if unit.is_examined:
+                progress = _examined(enrolment, items, marks[pk], boundaries)
+            else:
+                progress = _centre_assessed(enrolment, items)
         else:
-            progress = _centre_assessed(enrolment, items)
+            progress = _counted(
+                enrolment,
+                codes.get(unit.pk, ()),
+                code_of.get(unit.pk, {}),
+                claimed.get(pk, ()),
+                marks[pk],
+                boundaries,
+            )
         progress.prediction = predictions.get(pk)
         _add_points(progress, tables.get(unit.suite_id), points_values)
         _add_flags(progress, late.get(pk, []))
         result.append(progress)
     return result
+
+
+def _counted(
+    enrolment, codes: tuple, code_of: dict, claimed, marks: list[ExamMark], boundaries
+) -> UnitProgress:
+    """Return the progress of `progress_for(with_items=False)`: the grades by the same rules
+    as with items, the items only counted (`claimed`: the enrolment's decisions achieved or
+    handed in, as (item id, kind, status))."""
+    achieved, pending = [], []
+    for item_id, kind, status in claimed:
+        code = code_of.get((item_id, kind))
+        if code is not None:
+            (achieved if status == Status.ACHIEVED else pending).append(code)
+    if enrolment.unit.is_examined:
+        progress = _examined(enrolment, [], marks, boundaries)
+    elif not codes:
+        progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
+    else:
+        grade = _grade(codes, frozenset(achieved))
+        projected = _grade(codes, frozenset(achieved + pending)) if pending else grade
+        progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
+    progress.counts = (len(achieved), len(pending), len(codes))
+    return progress
 
 
 def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgress:
@@ -317,6 +461,12 @@ def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgr
     )
 
 
+@lru_cache(maxsize=4096)
+def _grade(codes: tuple[str, ...], achieved: frozenset[str]) -> Grade:
+    """`grading.centre_assessed_grade`, remembered: many learners share a set of criteria."""
+    return grading.centre_assessed_grade(list(codes), list(achieved))
+
+
 @lru_cache(maxsize=64)
 def _highest(codes: tuple[str, ...]) -> Grade:
     """The best grade a unit allows (every criterion achieved), the same for every learner."""
@@ -338,8 +488,9 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
     real = [r for r in results if r.mark.kind == ExamMark.Kind.REAL and r.grade is not None]
     mocks = [r for r in results if r.grade is not None]
     counting = counting_result(real)
+    graded_by = counting or (mocks[-1] if mocks else None)
     achieved = counting.grade if counting else Grade.U
-    projected = achieved if real else (mocks[-1].grade if mocks else Grade.U)
+    projected = graded_by.grade if graded_by else Grade.U
     return UnitProgress(
         enrolment=enrolment,
         items=items,
@@ -348,7 +499,7 @@ def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgre
         lowest=achieved,
         highest=achieved if real else Grade.D,
         exam_results=results,
-        graded_by=real[-1] if real else (mocks[-1] if mocks else None),
+        graded_by=graded_by,
     )
 
 
@@ -387,13 +538,19 @@ def counting_result(real: list[ExamResult]) -> ExamResult | None:
     best for Cambridge Nationals), so "best" is an unverified default (points notes,
     "Examined unit resits").
     """
+    index = counting_index([(result.grade, result.mark.mark) for result in real])
+    return None if index is None else real[index]
+
+
+def counting_index(real: list[tuple[Grade, int]]) -> int | None:
+    """Return the position of the counting result among (grade, mark) pairs of real exam
+    results in sitting order, or None for none: `counting_result`'s rule on plain values,
+    for figures counted over a whole centre."""
     if not real:
         return None
     if settings.EXAM_RESULT_RULE == "latest_series":
-        return real[-1]
-    return max(enumerate(real), key=lambda pair: (pair[1].grade.rank, pair[1].mark.mark, pair[0]))[
-        1
-    ]
+        return len(real) - 1
+    return max(range(len(real)), key=lambda i: (real[i][0].rank, real[i][1], i))
 
 
 def _points_tables(points_values: dict) -> dict[int, grading.PointsTable]:
@@ -435,7 +592,11 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
     target = progress.target
     if target:
         expected = Grade(progress.prediction.grade) if progress.prediction else progress.projected
-        if expected < Grade(target):
+        # An examined unit with no OCR result yet is "not sat yet", not Unclassified: only
+        # the teacher's prediction can say it is heading below target.
+        if progress.not_sat and not progress.prediction:
+            expected = None
+        if expected is not None and expected < Grade(target):
             progress.below_target = True
             progress.flags.append(f"Below target ({Grade(target).label})")
     for title, outstanding in late:
@@ -444,8 +605,9 @@ def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> Non
         progress.late_work.append((title, outstanding, flag))
 
 
-def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> dict[int, list]:
-    """Return, per enrolment, past-deadline assignments with criteria still outstanding.
+def _late_assignments(enrolments: list[Enrolment], today: date, done: set) -> dict[int, list]:
+    """Return, per enrolment, past-deadline assignments with criteria still outstanding
+    (`done`: the (enrolment id, criterion id) pairs achieved or handed in).
 
     A learner who has left owes no more work: their deadlines are never flagged.
     """
@@ -473,11 +635,6 @@ def _late_assignments(enrolments: list[Enrolment], today: date, decisions) -> di
         for assignment_id, learner_id, deadline in Extension.objects.filter(
             assignment_id__in=ids
         ).values_list("assignment_id", "learner_id", "deadline")
-    }
-    done = {
-        (enrolment_id, item_id)
-        for (enrolment_id, item_id, kind), decision in decisions.items()
-        if kind == "c" and decision.status in (Status.SUBMITTED, Status.ACHIEVED)
     }
     by_group_unit = defaultdict(list)
     for pk, group_id, unit_id, title, deadline in assignments:

@@ -20,21 +20,30 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from criteria import grading
 from criteria.grading import Grade
 from criteria.models import BoundarySet, ExamSeries, Unit
-from tracker.assessment.progress import UnitProgress, progress_for
+from tracker.assessment.progress import (
+    UnitProgress,
+    counting_index,
+    progress_for,
+    series_order,
+)
 from tracker.models import (
     Assignment,
     Decision,
     Enrolment,
     Evidence,
     ExamMark,
+    Learner,
     Prediction,
     Status,
 )
 
 GRADES = ["U", "R", "P", "M", "D"]
-GRADE_LABELS = {grade: Grade(grade).label for grade in GRADES}
+# An examined unit with no graded result is counted on its own row, never as Unclassified.
+NOT_SAT = "not_sat"
+GRADE_LABELS = {grade: Grade(grade).label for grade in GRADES} | {NOT_SAT: "Not sat yet"}
 SERIES = ["achieved", "projected", "predicted", "target"]
 CLAIMED = [Status.ACHIEVED, Status.SUBMITTED]
 
@@ -48,19 +57,26 @@ class UnitFigures:
     learners: int = 0
     distribution: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
+    @property
+    def grades(self) -> list[str]:
+        """Return the rows shown: an examined unit's "not sat yet" first, then U to D."""
+        return [NOT_SAT, *GRADES] if self.unit.is_examined else GRADES
+
     def chart(self) -> dict:
         """Return the numbers the chart script draws (the same as the table's)."""
         return {
-            "grades": [GRADE_LABELS[grade] for grade in GRADES],
+            "grades": [GRADE_LABELS[grade] for grade in self.grades],
             "series": [name.capitalize() for name in SERIES],
-            "counts": [[self.distribution[series][grade] for grade in GRADES] for series in SERIES],
+            "counts": [
+                [self.distribution[series][grade] for grade in self.grades] for series in SERIES
+            ],
         }
 
     def rows(self) -> list[tuple[str, list[int]]]:
         """Return (grade label, counts per series) for the accessible table and the chart."""
         return [
             (GRADE_LABELS[grade], [self.distribution[series][grade] for series in SERIES])
-            for grade in GRADES
+            for grade in self.grades
         ]
 
 
@@ -78,26 +94,55 @@ def _add(figures: UnitFigures, progress: UnitProgress) -> None:
     figures.learners += 1
     figures.done += progress.done
     figures.total += progress.total
-    figures.distribution["achieved"][progress.achieved.value] += 1
-    figures.distribution["projected"][progress.projected.value] += 1
+    # An examined unit with no graded OCR result is "not sat yet" (as the learner's page
+    # says), and projected from the latest graded mock if there is one.
+    achieved = NOT_SAT if progress.not_sat else progress.achieved.value
+    examined = progress.unit.is_examined
+    projected = NOT_SAT if examined and progress.graded_by is None else progress.projected.value
+    figures.distribution["achieved"][achieved] += 1
+    figures.distribution["projected"][projected] += 1
     if progress.prediction:
         figures.distribution["predicted"][progress.prediction.grade] += 1
     if progress.target:
         figures.distribution["target"][progress.target] += 1
 
 
-def group_figures(groups) -> list[GroupFigures]:
-    """Return figures for each group in a fixed number of queries."""
+def current_learners(groups) -> list[Learner]:
+    """Return the groups' learners on roll (`Learner.objects.current`), by name, each given
+    its group from `groups` (one query), for `group_figures` and the qualification
+    summaries to share."""
+    by_pk = {group.pk: group for group in groups}
+    learners = list(
+        Learner.objects.current()
+        .filter(group__in=list(by_pk))
+        .order_by("last_name", "first_name", "pk")
+    )
+    for learner in learners:
+        learner.group = by_pk[learner.group_id]
+    return learners
+
+
+def group_figures(groups, learners: list[Learner] | None = None) -> list[GroupFigures]:
+    """Return figures for each group in a fixed number of queries; `learners` are the
+    groups' `current_learners` when the caller has them already."""
     groups = list(groups)
     result = {group.pk: GroupFigures(group) for group in groups}
-    enrolments = (
-        Enrolment.objects.current()
-        .filter(learner__group__in=groups)
-        .select_related("unit__suite", "learner__group")
-        .order_by("unit__number", "learner__last_name")
+    if learners is None:
+        learners = current_learners(groups)
+    # Each enrolment shares its learner, unit and group with the others instead of a copy
+    # per row: model instances were most of this page's time.
+    by_pk = {learner.pk: learner for learner in learners}
+    enrolments = list(
+        Enrolment.objects.filter(learner_id__in=list(by_pk)).order_by(
+            "unit__number", "learner__last_name"
+        )
     )
+    units = Unit.objects.select_related("suite").in_bulk({e.unit_id for e in enrolments})
+    for enrolment in enrolments:
+        enrolment.unit = units[enrolment.unit_id]
+        enrolment.learner = by_pk[enrolment.learner_id]
     risky: dict[int, dict] = defaultdict(dict)
-    progresses = progress_for(enrolments, with_assessors=False)
+    progresses = progress_for(enrolments, with_assessors=False, with_items=False)
     for progress in progresses:
         group_id = progress.enrolment.learner.group_id
         figures = result[group_id].units.setdefault(
@@ -213,8 +258,10 @@ def centre_figures(centre) -> list[UnitFigures]:
     for unit in figures.values():
         items = unit.unit.topic_total if unit.unit.is_examined else unit.unit.criterion_total
         unit.total = unit.learners * items
-        for series in ("achieved", "projected"):  # learner-units with nothing graded yet
-            unit.distribution[series]["U"] += unit.learners - sum(
+        # Learner-units with nothing graded yet: U, or "not sat yet" for an examined unit.
+        nothing = NOT_SAT if unit.unit.is_examined else "U"
+        for series in ("achieved", "projected"):
+            unit.distribution[series][nothing] += unit.learners - sum(
                 unit.distribution[series].values()
             )
     return list(figures.values())
@@ -230,54 +277,59 @@ def _newest(rows, at: str):
 
 
 def _add_exam_grades(figures: dict[int, UnitFigures], centre) -> None:
-    """Count examined units' grades from the mark that decides each learner's projected
-    grade: their latest graded OCR exam, else their latest graded mock. The exam's grade is
-    also the achieved grade; a mock's counts only as projected (achieved stays U)."""
-    examined = [f.unit for f in figures.values() if f.unit.is_examined]
-    sets = list(
-        BoundarySet.objects.filter(
+    """Count examined units' grades as `progress_for` does: the achieved grade is the real
+    OCR result that counts (`progress.counting_index`, the `EXAM_RESULT_RULE` setting),
+    the projected grade that one, else the latest graded mock by `progress.series_order`
+    (never by when a mark was typed in). Learner-units with no graded result are left for
+    the caller to count as "not sat yet"."""
+    examined = {pk: f.unit for pk, f in figures.items() if f.unit.is_examined}
+    sets = {
+        boundary.series_id: boundary
+        for boundary in BoundarySet.objects.filter(
             series__in=ExamSeries.objects.filter(unit__in=examined).for_centre(centre.pk)
         )
         .select_related("series")
         .order_by()
-    )
+    }
     if not sets:
         return
-    graded = Q()
-    grade = []
-    for boundary in sets:
-        unit_id = boundary.series.unit_id
-        graded |= Q(series_id=boundary.series_id)
-        steps = [("D", boundary.distinction), ("M", boundary.merit), ("P", boundary.pass_mark)]
-        if figures[unit_id].unit.near_pass and boundary.near_pass is not None:
-            steps.append(("R", boundary.near_pass))
-        mine = Q(series_id=boundary.series_id)
-        grade += [When(mine & Q(mark__gte=low), then=Value(g)) for g, low in steps]
-    graded_marks = ExamMark.objects.filter(graded)
-    real = ExamMark.Kind.REAL
-    better = graded_marks.filter(enrolment=OuterRef("enrolment")).filter(
-        (Q(series__kind=real) & ~Q(series__kind=OuterRef("series__kind")))
-        | Q(series__kind=OuterRef("series__kind"), entered_at__gt=OuterRef("entered_at"))
-        | Q(
-            series__kind=OuterRef("series__kind"),
-            entered_at=OuterRef("entered_at"),
-            pk__gt=OuterRef("pk"),
+    # Plain values, no model instances: one row per graded mark of a current learner.
+    results: dict[int, list] = defaultdict(list)
+    for enrolment_id, unit_id, series_id, kind, mark in (
+        ExamMark.objects.filter(
+            series_id__in=sets,
+            enrolment__learner__group__centre=centre,
+            enrolment__learner__left_on__isnull=True,
         )
-    )
-    for row in (
-        graded_marks.filter(
-            enrolment__learner__group__centre=centre, enrolment__learner__left_on__isnull=True
-        )
-        .exclude(Exists(better))
-        .annotate(grade=Case(*grade, default=Value("U"), output_field=CharField()))
-        .values("enrolment__unit_id", "series__kind", "grade")
-        .annotate(learners=Count("pk"))
         .order_by()
+        .values_list("enrolment_id", "enrolment__unit_id", "series_id", "series__kind", "mark")
     ):
-        distribution = figures[row["enrolment__unit_id"]].distribution
-        distribution["projected"][row["grade"]] += row["learners"]
-        if row["series__kind"] == real:
-            distribution["achieved"][row["grade"]] += row["learners"]
+        results[enrolment_id].append((unit_id, series_id, kind, mark))
+    order = {pk: series_order(boundary.series) for pk, boundary in sets.items()}
+    scales = {pk: boundary.boundaries() for pk, boundary in sets.items()}
+    real_kind = ExamMark.Kind.REAL
+    grades: dict[tuple[int, int], Grade] = {}  # (series, mark): a few hundred at most
+
+    def grade_of(unit, series_id: int, mark: int) -> Grade:
+        key = (series_id, mark)
+        if key not in grades:
+            grades[key] = grading.examined_grade(mark, scales[series_id], unit.near_pass)
+        return grades[key]
+
+    for marks in results.values():
+        unit = examined[marks[0][0]]
+        graded = sorted(
+            (order[series_id], kind, grade_of(unit, series_id, mark), mark)
+            for _, series_id, kind, mark in marks
+        )
+        real = [(grade, mark) for _, kind, grade, mark in graded if kind == real_kind]
+        index = counting_index(real)
+        distribution = figures[unit.pk].distribution
+        if index is None:
+            distribution["projected"][graded[-1][2].value] += 1
+        else:
+            distribution["achieved"][real[index][0].value] += 1
+            distribution["projected"][real[index][0].value] += 1
 
 
 def _add_criteria_grades(figures: dict[int, UnitFigures], centre) -> None:

@@ -83,15 +83,17 @@ def _summary(learners: list[Learner], states: dict[int, QualificationProgress]) 
     return summary
 
 
-def group_summaries(groups) -> list[tuple]:
+def group_summaries(groups, learners: list[Learner] | None = None) -> list[tuple]:
     """Return [(group, GroupSummary)] for the groups (in their order) with at least one
-    learner on roll; one call of `qualification_progress_for` for them all."""
+    learner on roll; one call of `qualification_progress_for` for them all. `learners`:
+    the groups' learners on roll (with their group), by name, when the caller has them."""
     groups = list(groups)
-    learners = list(
-        Learner.objects.current()
-        .filter(group__in=groups)
-        .select_related("group")
-        .order_by("last_name", "first_name", "pk")
-    )
+    if learners is None:
+        learners = list(
+            Learner.objects.current()
+            .filter(group__in=groups)
+            .select_related("group")
+            .order_by("last_name", "first_name", "pk")
+        )
     summaries = summaries_for(learners)
     return [(group, summaries[group.pk]) for group in groups if group.pk in summaries]

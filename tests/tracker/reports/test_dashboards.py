@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -11,11 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from criteria.models import BoundarySet, ExamSeries
 from tests.conftest import make_learner
 from tests.tracker.assessment.test_assessment import add_learners
+from tracker.assessment.progress import progress_for
 from tracker.assessment.services import decision_for, record_decision
-from tracker.models import Centre, Evidence, Learner, Prediction, TeachingGroup
-from tracker.reports.dashboard import GRADES, SERIES, centre_figures, group_figures
+from tracker.models import Centre, Evidence, ExamMark, Learner, Prediction, TeachingGroup
+from tracker.reports.dashboard import GRADES, NOT_SAT, SERIES, centre_figures, group_figures
 
 # The centre overview: session, user, staff membership, centre, groups (count); grade
 # figures: units with their criteria and topics, learners and targets, newest predictions,
@@ -79,11 +81,12 @@ def test_teacher_dashboard_shows_the_table_beside_the_chart(cast, client_for):
 
 def test_teacher_dashboard_query_count_does_not_grow(cast, client_for):
     client = client_for("teacher")
-    # session, user, groups, enrolments, criteria, topics, decisions, predictions,
-    # exam marks, boundaries, points, late assignments, latest evidence, marking backlog,
-    # upcoming deadlines, open internal verification actions, navigation learner record with
-    # the count of unread notifications, the newest unread (the learner's hand-in), learners
-    # for the qualification summary (none registered on a qualification here)
+    # session, user, groups, enrolments, their units, criteria, topics, decisions,
+    # predictions, boundaries (no exam marks asked for: no series has boundaries), points,
+    # late assignments, latest evidence, marking backlog, upcoming deadlines, open internal
+    # verification actions, navigation learner record with the count of unread
+    # notifications, the newest unread (the learner's hand-in), learners for the
+    # qualification summary (none registered on a qualification here)
     before = count_queries(client, reverse("teacher_home"))
     add_learners(cast, 6)
     assert count_queries(client, reverse("teacher_home")) == before == 19
@@ -106,7 +109,7 @@ def per_learner_figures(centre) -> dict[int, tuple]:
             total[1] += unit.total
             total[2] += unit.learners
             for series in SERIES:
-                for grade in GRADES:
+                for grade in [NOT_SAT, *GRADES]:
                     count = unit.distribution[series][grade]
                     total[3][series, grade] = total[3].get((series, grade), 0) + count
     return {unit_id: (*total[:3], total[3]) for unit_id, total in totals.items()}
@@ -129,7 +132,7 @@ def test_centre_figures_counted_in_the_database_equal_the_per_learner_progress(d
             figures.done,
             figures.total,
             figures.learners,
-            {(s, g): figures.distribution[s][g] for s in SERIES for g in GRADES},
+            {(s, g): figures.distribution[s][g] for s in SERIES for g in [NOT_SAT, *GRADES]},
         )
         for figures in centre_figures(centre)
     }
@@ -138,3 +141,97 @@ def test_centre_figures_counted_in_the_database_equal_the_per_learner_progress(d
         assert learners == 44 and 0 < done < total
         for series in SERIES:  # the seeded centre spreads across grades in every series
             assert sum(1 for g in GRADES if distribution[series, g]) >= 3, series
+
+
+def exam_series(cast, name: str, kind: str, sat_on=None):
+    """A series of Unit 6 with boundaries (pass 28, merit 38, distinction 48, near pass 22)."""
+    made = ExamSeries.objects.create(
+        unit=cast.unit6,
+        name=name,
+        kind=kind,
+        sat_on=sat_on,
+        centre=cast.centre if kind == ExamSeries.Kind.MOCK else None,
+    )
+    BoundarySet.objects.create(
+        series=made,
+        max_mark=60,
+        distinction=48,
+        merit=38,
+        pass_mark=28,
+        near_pass=22,
+        source="made up for the test",
+        illustrative=True,
+    )
+    return made
+
+
+def test_an_exam_not_sat_yet_is_its_own_row_never_unclassified_nor_below_target(cast):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    enrolment.target_grade = "M"
+    enrolment.save()
+    (figures,) = group_figures([cast.group])
+    unit6 = figures.units[cast.unit6.pk]
+    assert unit6.distribution["achieved"] == {NOT_SAT: 1}
+    assert unit6.distribution["projected"] == {NOT_SAT: 1}
+    assert dict(unit6.rows())["Not sat yet"] == [1, 1, 0, 0]  # achieved, projected
+    assert dict(unit6.rows())["Unclassified"] == [0, 0, 0, 0]
+    assert unit6.chart()["grades"][0] == "Not sat yet"
+    assert not any("Unit 6" in flag for _, flags in figures.at_risk for flag in flags)
+    # The centre counts every learner of the centre the same way.
+    (centre_unit6,) = [f for f in centre_figures(cast.centre) if f.unit.pk == cast.unit6.pk]
+    assert centre_unit6.distribution["achieved"][NOT_SAT] == 2
+    assert centre_unit6.distribution["achieved"]["U"] == 0
+    # The teacher's own prediction below target is still flagged.
+    Prediction.objects.create(enrolment=enrolment, grade="P", predicted_by=cast.teacher)
+    (figures,) = group_figures([cast.group])
+    assert "Unit 6: Below target (Merit)" in dict(figures.at_risk)[cast.learner]
+
+
+def test_a_graded_mock_projects_while_the_exam_is_not_sat_yet(cast):
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    enrolment.target_grade = "D"
+    enrolment.save()
+    mock = exam_series(cast, "Mock 1", ExamSeries.Kind.MOCK)
+    ExamMark.objects.create(enrolment=enrolment, series=mock, mark=30, entered_by=cast.teacher)
+    (figures,) = group_figures([cast.group])
+    unit6 = figures.units[cast.unit6.pk]
+    assert unit6.distribution["achieved"] == {NOT_SAT: 1}
+    assert unit6.distribution["projected"] == {"P": 1}
+    assert not any("Unit 6" in flag for _, flags in figures.at_risk for flag in flags)
+    (centre_unit6,) = [f for f in centre_figures(cast.centre) if f.unit.pk == cast.unit6.pk]
+    assert +centre_unit6.distribution["achieved"] == {NOT_SAT: 2}
+    assert centre_unit6.distribution["projected"]["P"] == 1
+
+
+@pytest.mark.parametrize("rule, grade", [("best", "M"), ("latest_series", "P")])
+def test_dashboards_count_the_exam_result_that_counts_not_the_mark_typed_last(
+    cast, settings, rule, grade
+):
+    """A Merit in January, a Pass at the June resit, and the January mark re-typed last:
+    the counting rule decides, as on the learner's page, never when a mark was saved."""
+    settings.EXAM_RESULT_RULE = rule
+    enrolment = cast.learner.enrolments.get(unit=cast.unit6)
+    june = exam_series(cast, "June 2026", ExamSeries.Kind.REAL, date(2026, 6, 10))
+    january = exam_series(cast, "January 2026", ExamSeries.Kind.REAL, date(2026, 1, 10))
+    ExamMark.objects.create(enrolment=enrolment, series=june, mark=30, entered_by=cast.teacher)
+    ExamMark.objects.create(enrolment=enrolment, series=january, mark=40, entered_by=cast.teacher)
+    # An older mock typed in last must not decide the projected grade either.
+    mock = exam_series(cast, "Mock December 2025", ExamSeries.Kind.MOCK)
+    ExamMark.objects.create(enrolment=enrolment, series=mock, mark=50, entered_by=cast.teacher)
+    (progress,) = progress_for([enrolment])
+    assert progress.achieved.value == grade == progress.graded_by.grade.value
+    (figures,) = group_figures([cast.group])
+    unit6 = figures.units[cast.unit6.pk]
+    assert unit6.distribution["achieved"] == {grade: 1}
+    assert unit6.distribution["projected"] == {grade: 1}
+    (centre_unit6,) = [f for f in centre_figures(cast.centre) if f.unit.pk == cast.unit6.pk]
+    assert centre_unit6.distribution["achieved"][grade] == 1
+    assert centre_unit6.distribution["projected"][grade] == 1
+    assert centre_unit6.distribution["achieved"][NOT_SAT] == 1  # the other learner
+
+
+def test_both_dashboards_show_the_not_sat_yet_row_for_unit_6_only(cast, client_for):
+    for role, url in (("teacher", "teacher_home"), ("admin", "centre:home")):
+        page = client_for(role).get(reverse(url)).content.decode()
+        assert page.count('<th scope="row">Not sat yet</th>') == 1, role
+        assert "Not sat yet" in page.split("Unit 6: learners by grade")[1].split("</table>")[0]

@@ -12,7 +12,7 @@ from tracker.assessment.progress import deadlines_for, progress_for
 from tracker.auth import no_centre_yet, setup_needed
 from tracker.models import Action, Enrolment, TeachingGroup
 from tracker.people.targets import aspirational_grade
-from tracker.reports.dashboard import SERIES, group_figures
+from tracker.reports.dashboard import SERIES, current_learners, group_figures
 from tracker.reports.qualification_summary import group_summaries, learner_block
 
 
@@ -69,13 +69,14 @@ def learner_home(request: HttpRequest) -> HttpResponse:
 @access.role_required("teacher")
 def teacher_home(request: HttpRequest) -> HttpResponse:
     """Show a teacher the groups they teach."""
-    groups = TeachingGroup.objects.taught_by(request.user).select_related("academic_year")
+    groups = list(TeachingGroup.objects.taught_by(request.user).select_related("academic_year"))
+    learners = current_learners(groups)  # read once for the figures and the summaries
     return render(
         request,
         "tracker/reports/teacher_home.html",
         {
-            "figures": group_figures(groups),
-            "qualification_summaries": group_summaries(groups),
+            "figures": group_figures(groups, learners),
+            "qualification_summaries": group_summaries(groups, learners),
             "series": SERIES,
             "now": timezone.now(),
             "today": timezone.localdate(),

@@ -21,6 +21,7 @@ from criteria.models import (
     LearningOutcome,
     PointsValue,
     Qualification,
+    QualificationAnchor,
     QualificationGradeRange,
     QualificationUnit,
     Resource,
@@ -141,6 +142,7 @@ QUALIFICATION_UNIT: Fields = {
     "glh": (int, True),
     "credits": (int, False),
     "mandatory": (bool, True),
+    "examined": (bool, True),
     "verified": (bool, True),
     "source": (str, True),
 }
@@ -705,6 +707,7 @@ def _load_qualifications(writer: _Writer, spec: dict, suites: dict[str, Suite]) 
                     "glh": unit["glh"],
                     "credits": unit.get("credits"),
                     "mandatory": unit["mandatory"],
+                    "examined": unit["examined"],
                     "unit": tracked.get((suite.pk, unit["number"])),
                     "verified": unit["verified"],
                     "source": unit["source"],
@@ -732,6 +735,25 @@ def _load_qualifications(writer: _Writer, spec: dict, suites: dict[str, Suite]) 
                 {key: entry[key] for key in ("label", "points", "verified", "source")}
                 for entry in row.get("ucas", [])
             ],
+        )
+    anchors: dict[str, list[dict]] = {}
+    for anchor in spec.get("anchors", []):
+        anchors.setdefault(anchor["qualification"], []).append(
+            {
+                "points": anchor["points"],
+                "label": anchor["grade"],
+                "verified": anchor["verified"],
+                "source": anchor["source"],
+            }
+        )
+    for qualification in Qualification.objects.filter(code__in=codes):
+        _replace_rows(
+            writer,
+            f"qualification {qualification.code} worked examples",
+            qualification.anchors.all(),
+            QualificationAnchor,
+            qualification,
+            anchors.get(qualification.code, []),
         )
     writer.remove_missing(Qualification.objects.all(), codes, "code", "qualification")
 

@@ -370,6 +370,11 @@ def test_the_shipped_qualifications_load_with_their_rules():
     assert (diploma.size, diploma.letters, diploma.suite.code) == (720, 2, "ctec2016")
     assert diploma.units.get(number=6).unit.number == 6
     assert diploma.units.filter(mandatory=True).count() == 5
+    assert diploma.units.get(number=6).examined
+    assert not diploma.units.get(number=5).examined
+    anchor = diploma.anchors.get()
+    assert (anchor.points, anchor.label, anchor.verified) == (200, "DD", True)
+    assert "worked example" in anchor.source
     assert list(diploma.grade_ranges.values_list("label", flat=True)) == [
         "PP",
         "MP",

@@ -8,6 +8,7 @@ from criteria.models import (
     LearningOutcome,
     PointsValue,
     Qualification,
+    QualificationAnchor,
     QualificationGradeRange,
     QualificationUnit,
     Resource,
@@ -135,11 +136,26 @@ class SuperuserOnly:
 class QualificationUnitInline(SuperuserOnly, admin.TabularInline):
     model = QualificationUnit
     extra = 0
-    fields = ["number", "title", "glh", "credits", "mandatory", "unit", "verified", "source"]
+    fields = [
+        "number",
+        "title",
+        "glh",
+        "credits",
+        "mandatory",
+        "examined",
+        "unit",
+        "verified",
+        "source",
+    ]
 
 
 class QualificationGradeRangeInline(SuperuserOnly, admin.TabularInline):
     model = QualificationGradeRange
+    extra = 0
+
+
+class QualificationAnchorInline(SuperuserOnly, admin.TabularInline):
+    model = QualificationAnchor
     extra = 0
 
 
@@ -153,4 +169,9 @@ class QualificationAdmin(SuperuserOnly, admin.ModelAdmin):
     list_display = ["code", "name", "suite", "size", "optional_size", "letters", "verified"]
     list_filter = ["suite", "verified"]
     search_fields = ["code", "name"]
-    inlines = [QualificationUnitInline, QualificationGradeRangeInline, UcasTariffInline]
+    inlines = [
+        QualificationUnitInline,
+        QualificationGradeRangeInline,
+        QualificationAnchorInline,
+        UcasTariffInline,
+    ]

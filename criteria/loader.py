@@ -21,6 +21,7 @@ from criteria.models import (
     LearningOutcome,
     PointsValue,
     Qualification,
+    QualificationAnchor,
     QualificationGradeRange,
     QualificationUnit,
     Resource,
@@ -141,6 +142,7 @@ QUALIFICATION_UNIT: Fields = {
     "glh": (int, True),
     "credits": (int, False),
     "mandatory": (bool, True),
+    "examined": (bool, True),
     "verified": (bool, True),
     "source": (str, True),
 }
@@ -305,7 +307,7 @@ def read_specs(directory: Path = SPEC_DIR) -> Catalogue:
         spec = _read_toml(qualifications_path, problems)
         if spec is not None:
             before = len(problems)
-            _check_qualifications(spec, catalogue.points, suites, problems)
+            _check_qualifications(spec, catalogue.points, suites, problems, catalogue.units)
             if len(problems) == before:
                 catalogue.qualifications = spec
     if problems:
@@ -374,20 +376,32 @@ def _points_grid(points: dict) -> dict[tuple[str, int], set[str]]:
     return grid
 
 
-def _check_qualifications(spec: dict, points: dict, suites: dict, problems: list[Problem]) -> None:
+def _check_qualifications(
+    spec: dict,
+    points: dict,
+    suites: dict,
+    problems: list[Problem],
+    units: dict[str, dict] | None = None,
+) -> None:
     """Validate qualifications.toml against the suites and points of points.toml.
 
     Refused: an unknown suite or key, a code listed twice, a unit listed twice, a unit size
     with no points in its suite's table, mandatory units plus the optional size that do not
     make the qualification's size, range labels that are not grades of the qualification's
     size (single, double, triple), ranges refused by `grading.ordered_ranges` (tied minimums),
-    UCAS figures for a grade without a range, and ranges that contradict a verified anchor.
+    UCAS figures for a grade without a range, ranges that contradict a verified anchor, and a
+    unit whose `examined` differs from the assessment mode of the tracked unit spec of the
+    same suite and number (`units`: the folder's unit specs by file stem).
     """
     check = _Checker(QUALIFICATIONS_FILE, problems)
     if not check.table("", spec, QUALIFICATIONS_FILE_FIELDS):
         return
     _check_schema(check, spec)
     grid = _points_grid(points)
+    modes = {
+        (unit["unit"]["suite"], unit["unit"]["number"]): unit["unit"]["assessment_mode"]
+        for unit in (units or {}).values()
+    }
     ranges_by_code: dict[str, list[tuple[str, int]]] = {}
     for path, row in check.rows("qualifications", spec["qualifications"], QUALIFICATION):
         code = row["code"]
@@ -411,6 +425,12 @@ def _check_qualifications(spec: dict, points: dict, suites: dict, problems: list
             if unit["number"] in numbers:
                 check.fail(f"{unit_path}.number", f"unit {unit['number']} is listed twice")
             numbers.add(unit["number"])
+            mode = modes.get((row["suite"], unit["number"]))
+            if mode is not None and unit["examined"] != (mode == Unit.Mode.EXAMINED):
+                check.fail(
+                    f"{unit_path}.examined",
+                    f"unit {unit['number']}'s spec says it is {mode.replace('_', '-')}",
+                )
             if unit["glh"] <= 0:
                 check.fail(f"{unit_path}.glh", "must be positive")
             if per_credit and not unit.get("credits"):
@@ -705,6 +725,7 @@ def _load_qualifications(writer: _Writer, spec: dict, suites: dict[str, Suite]) 
                     "glh": unit["glh"],
                     "credits": unit.get("credits"),
                     "mandatory": unit["mandatory"],
+                    "examined": unit["examined"],
                     "unit": tracked.get((suite.pk, unit["number"])),
                     "verified": unit["verified"],
                     "source": unit["source"],
@@ -732,6 +753,25 @@ def _load_qualifications(writer: _Writer, spec: dict, suites: dict[str, Suite]) 
                 {key: entry[key] for key in ("label", "points", "verified", "source")}
                 for entry in row.get("ucas", [])
             ],
+        )
+    anchors: dict[str, list[dict]] = {}
+    for anchor in spec.get("anchors", []):
+        anchors.setdefault(anchor["qualification"], []).append(
+            {
+                "points": anchor["points"],
+                "label": anchor["grade"],
+                "verified": anchor["verified"],
+                "source": anchor["source"],
+            }
+        )
+    for qualification in Qualification.objects.filter(code__in=codes):
+        _replace_rows(
+            writer,
+            f"qualification {qualification.code} worked examples",
+            qualification.anchors.all(),
+            QualificationAnchor,
+            qualification,
+            anchors.get(qualification.code, []),
         )
     writer.remove_missing(Qualification.objects.all(), codes, "code", "qualification")
 

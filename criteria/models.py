@@ -439,6 +439,10 @@ class QualificationUnit(models.Model):
     glh = models.PositiveIntegerField("guided learning hours")
     credits = models.PositiveIntegerField(null=True, blank=True)
     mandatory = models.BooleanField(default=False)
+    examined = models.BooleanField(
+        default=False,
+        help_text="Externally examined: only such units of a suite with Near Pass award it (R)",
+    )
     unit = models.ForeignKey(
         Unit,
         on_delete=models.SET_NULL,
@@ -465,6 +469,28 @@ class QualificationUnit(models.Model):
         if self.qualification.suite.points_basis == Suite.Basis.CREDIT:
             return self.credits or 0
         return self.glh
+
+
+class QualificationAnchor(models.Model):
+    """A worked example from the awarding body that every set of point ranges of a
+    qualification must reproduce: `points` (in the qualification's unit points) give the grade
+    `label` (e.g. OCR's "Diploma: 200 points = DD"). Loaded from the `anchors` of
+    criteria/specs/qualifications.toml; the loader and the centre's own ranges are checked
+    against the verified ones."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="anchors"
+    )
+    points = models.PositiveIntegerField()
+    label = models.CharField(max_length=6, help_text="The qualification grade, e.g. DD")
+    verified = models.BooleanField(default=False)
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["qualification", "points"]
+
+    def __str__(self) -> str:
+        return f"{self.qualification.short_name}: {self.points} points = {self.label}"
 
 
 class QualificationGradeRange(models.Model):

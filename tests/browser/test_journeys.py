@@ -821,3 +821,43 @@ def test_teacher_sets_a_whole_criterion_column_at_once_on_the_grid(catalogue, ca
     phone.go(f"/groups/{cast.group.pk}/units/{cast.unit30.pk}/")
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
     phone.shot("grid-unit30")
+
+
+def test_grade_only_units_stack_on_a_phone(catalogue, cast, visitor):
+    """At 390 px each unit is a block with its two labelled grade lists at full width, so
+    "Merit" and "Distinction" are never cut to "Meri" and "Disti"."""
+    from criteria.models import Qualification
+    from tracker.models import GradeOnlyResult
+
+    diploma = Qualification.objects.get(code="05833")
+    cast.learner.qualification = diploma
+    cast.learner.save(update_fields=["qualification"])
+    GradeOnlyResult.objects.create(
+        learner=cast.learner,
+        qualification_unit=diploma.units.get(number=1),
+        achieved="D",
+        predicted="M",
+        updated_by=cast.teacher,
+    )
+    phone = visitor("teacher-units-phone", 390, 844)
+    phone.sign_in("teacher")
+    phone.go(f"/learners/{cast.learner.pk}/qualification-units/")
+    page = phone.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    selects = page.locator("table select")
+    assert selects.count() >= 2
+    widths = [selects.nth(index).bounding_box()["width"] for index in range(selects.count())]
+    assert min(widths) >= 300, widths
+    label = page.evaluate(
+        "getComputedStyle(document.querySelector('td[data-label]'), '::before').content"
+    )
+    assert label == '"Grade achieved: "'
+    first = page.locator("table tbody tr").first.bounding_box()
+    assert first["width"] >= 340
+    phone.shot("qualification-units")
+    desktop = visitor("teacher-units-desktop", 1280, 900)
+    desktop.sign_in("teacher")
+    desktop.go(f"/learners/{cast.learner.pk}/qualification-units/")
+    row = desktop.page.locator("table tbody tr").first
+    assert row.evaluate("element => getComputedStyle(element).display") == "table-row"
+    desktop.shot("qualification-units")

@@ -125,6 +125,14 @@ def problems_of(folder: Path) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
+def problems_of_or_none(folder: Path) -> list[str]:
+    try:
+        read_specs(folder)
+    except SpecError as error:
+        return [str(problem) for problem in error.problems]
+    return []
+
+
 def rewrite(folder: Path, name: str, old: str, new: str) -> None:
     path = folder / name
     text = path.read_text()
@@ -370,6 +378,11 @@ def test_the_shipped_qualifications_load_with_their_rules():
     assert (diploma.size, diploma.letters, diploma.suite.code) == (720, 2, "ctec2016")
     assert diploma.units.get(number=6).unit.number == 6
     assert diploma.units.filter(mandatory=True).count() == 5
+    assert diploma.units.get(number=6).examined
+    assert not diploma.units.get(number=5).examined
+    anchor = diploma.anchors.get()
+    assert (anchor.points, anchor.label, anchor.verified) == (200, "DD", True)
+    assert "worked example" in anchor.source
     assert list(diploma.grade_ranges.values_list("label", flat=True)) == [
         "PP",
         "MP",
@@ -462,3 +475,20 @@ def test_the_admin_refuses_a_range_label_of_the_wrong_size(db):
         )
         with pytest.raises(ValidationError):
             row.full_clean()
+
+
+def test_a_unit_examined_against_its_spec_is_refused(qual_dir):
+    """Near Pass is offered only for examined units, so `examined` must agree with the
+    tracked unit's spec where there is one (Unit 6 is examined)."""
+    shutil.copy(SPEC_DIR / "unit-06.toml", qual_dir / "unit-06.toml")
+    assert not problems_of_or_none(qual_dir)
+    rewrite(
+        qual_dir,
+        "qualifications.toml",
+        'mandatory = false\nexamined = true\nverified = false\nsource = "Unit 6 spec',
+        'mandatory = false\nexamined = false\nverified = false\nsource = "Unit 6 spec',
+    )
+    assert (
+        "qualifications.toml: qualifications[0].units[5].examined: unit 6's spec says it is "
+        "examined"
+    ) in problems_of(qual_dir)

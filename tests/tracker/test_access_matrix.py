@@ -159,6 +159,8 @@ GET_MATRIX = {
     ),
     "criteria:unit_list": (lambda c: {}, EVERYONE),
     "criteria:unit": (lambda c: {"slug": c.unit30.slug}, EVERYONE),
+    # The site icon, for everyone, signed in or not.
+    "favicon": (lambda c: {}, PUBLIC),
     "login": (lambda c: {}, PUBLIC),
     "logout": (lambda c: {}, GET_REFUSED),
     "password_change": (lambda c: {}, EVERYONE),

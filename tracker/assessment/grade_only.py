@@ -40,8 +40,9 @@ class GradeOnlyError(ValueError):
 
 
 def allowed_grades(near_pass: bool) -> list[Grade]:
-    """Grades a grade-only unit takes: U, P, M, D, and Near Pass (R) where its suite awards
-    it (the 2016 suite's examined units; points notes, "Unit grades")."""
+    """Grades a grade-only unit takes: U, P, M, D, and Near Pass (R) when `near_pass`: the
+    unit is examined (`QualificationUnit.examined`) and its suite awards it (the 2016 suite's
+    examined units; points notes, "Unit grades")."""
     return [grade for grade in Grade if grade is not Grade.R or near_pass]
 
 
@@ -141,14 +142,18 @@ def _match_columns(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
     return columns, errors
 
 
-def build_grade_plan(table: list[list[str]], learners) -> GradePlan:
+def build_grade_plan(table: list[list[str]], learners, leavers=None) -> GradePlan:
     """Check a grades file whole and return what importing it would do.
 
     `table`: rows of cells (header first), as `tracker.people.importing.read_table` reads a
     CSV or XLSX; `learners`: the learners the importer may change (by candidate number).
     Errors name the row and column: an unknown candidate number (or one the importer may not
     change), a learner with no qualification, a unit not in their qualification or tracked
-    in full, a grade that is not a unit grade, a formula, a learner and unit listed twice.
+    in full, a grade that is not a unit grade (Near Pass only on an examined unit of a suite
+    that awards it), a formula (an XLSX formula with no saved value arrives as its formula
+    text and is refused: type the grade), a learner and unit listed twice. `leavers`: the
+    importer's learners who have left, so their candidate numbers are reported as leavers.
+    A unit is its number, with or without the word "Unit" ("5", "Unit 5", "unit 05").
     An empty Grade or Prediction cell leaves that value as it is.
     """
     plan = GradePlan()
@@ -171,6 +176,13 @@ def build_grade_plan(table: list[list[str]], learners) -> GradePlan:
             qualification_id__in={each.qualification_id for each in by_number.values()}
         ).select_related("qualification__suite")
     }
+    left = {}
+    if leavers is not None:
+        left = {
+            each.candidate_number: each
+            for each in leavers.exclude(candidate_number="")
+            if each.candidate_number not in by_number
+        }
     suites = {unit.qualification.suite for unit in units.values()}
     near_pass = {suite.pk: suite_awards_near_pass(suite) for suite in suites}
     existing = {
@@ -192,7 +204,13 @@ def build_grade_plan(table: list[list[str]], learners) -> GradePlan:
             plan.errors.append(RowError(number, COLUMNS[key][0], message))
 
         for key in columns:
-            if cell(key).startswith(FORMULA_STARTS):
+            if cell(key).startswith("="):
+                fail(
+                    key,
+                    f"'{cell(key)[:30]}' is a formula with no saved value: type the "
+                    f"{'grade' if key in ('grade', 'prediction') else 'value'} instead",
+                )
+            elif cell(key).startswith(FORMULA_STARTS):
                 fail(key, f"'{cell(key)[:30]}' looks like a spreadsheet formula; remove it")
         if len(plan.errors) > before:
             continue
@@ -200,6 +218,13 @@ def build_grade_plan(table: list[list[str]], learners) -> GradePlan:
         if candidate.isdigit() and len(candidate) < 4:
             candidate = candidate.zfill(4)
         learner = by_number.get(candidate)
+        if learner is None and candidate in left:
+            fail(
+                "candidate_number",
+                f"{left[candidate].full_name} (candidate number '{candidate}') has left the "
+                "centre: a leaver's grades cannot change",
+            )
+            continue
         if learner is None:
             fail("candidate_number", f"no learner of yours has candidate number '{candidate}'")
             continue
@@ -232,6 +257,13 @@ def build_grade_plan(table: list[list[str]], learners) -> GradePlan:
                 continue
             if grade is Grade.R and not near_pass.get(unit.qualification.suite_id):
                 fail(key, "Near Pass (R) is not a grade of this suite")
+                continue
+            if grade is Grade.R and not unit.examined:
+                fail(
+                    key,
+                    f"Near Pass (R) is only for examined units; Unit {unit.number} is "
+                    "assessed by the centre",
+                )
                 continue
             values[attribute] = grade.value
         if len(plan.errors) > before:

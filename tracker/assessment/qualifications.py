@@ -284,7 +284,7 @@ def _fill_rows(
             mandatory=qunit.mandatory,
             kind=GRADE_ONLY,
             qualification_unit=qunit,
-            near_pass=_suite_awards_near_pass(state.table),
+            near_pass=qunit.examined and _suite_awards_near_pass(state.table),
         )
         entry = tracked_by_unit.get(qunit.unit_id) if qunit.unit_id else None
         if entry is not None:

@@ -66,10 +66,14 @@ _NEWLINE_FOR_BREAK = {ord(char): "\n" for char in _BREAKS_IN_TEXT}
 
 
 def as_unit_number(value: str) -> int | None:
-    """Read a unit number typed in an imported file: plain ASCII digits, at most 6 of them
-    ("6", "030"), as an int; anything else (empty, "6a", "²", a 5,000-digit number that
+    """Read a unit number typed in an imported file: plain ASCII digits, at most 6 of them,
+    optionally after the word "Unit" in any letter case ("6", "030", "Unit 5", "unit 05",
+    "Unit5"), as an int; anything else (empty, "6a", "²", "Unit", a 5,000-digit number that
     Python refuses to convert) is None, so the caller reports it as an unknown unit instead
     of failing."""
+    value = value.strip()
+    if value[:4].lower() == "unit":
+        value = value[4:].strip()
     if value.isascii() and value.isdigit() and len(value) <= 6:
         return int(value)
     return None

@@ -570,12 +570,19 @@ class CentreRangesForm(CleansText, forms.Form):
     """The minimum points of each grade of a qualification, from the centre's handbook.
 
     Every grade needs a figure, or every box is left empty to go back to the shipped figures.
-    Figures are checked by `criteria.grading.ordered_ranges` and must rise with the grade.
+    Figures are checked by `criteria.grading.ordered_ranges` and must rise with the grade, and
+    they must reproduce every verified worked example (`anchors`: `QualificationAnchor` rows of
+    the qualification, loaded from criteria/specs/qualifications.toml), e.g. OCR's "Diploma:
+    200 points = DD".
     """
 
-    def __init__(self, *args, labels: list[str], **kwargs):
+    def __init__(
+        self, *args, labels: list[str], anchors=(), qualification_name: str = "", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.labels = labels
+        self.anchors = [anchor for anchor in anchors if anchor.verified]
+        self.qualification_name = qualification_name
         for index, label in enumerate(labels):
             self.fields[f"r{index}"] = forms.IntegerField(
                 label=f"{grading.qualification_grade_words(label)}: minimum points",
@@ -606,5 +613,13 @@ class CentreRangesForm(CleansText, forms.Form):
             raise forms.ValidationError(
                 "The minimum points must rise with the grade, from the lowest grade to the highest."
             )
+        for anchor in self.anchors:
+            grade = grading.grade_for_points(anchor.points, ranges) or "U"
+            if grade != anchor.label:
+                raise forms.ValidationError(
+                    f"These figures contradict OCR's worked example: {anchor.points} points is "
+                    f"{anchor.label} for the {self.qualification_name}, but they give {grade} "
+                    f"(source: {anchor.source}). Check the figures against your handbook."
+                )
         cleaned["ranges"] = ranges
         return cleaned

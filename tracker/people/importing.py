@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import zip_longest
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -432,6 +433,10 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
         raise ImportFileError(
             f"The Excel file cannot be opened ({error.__class__.__name__})."
         ) from None
+    # The same file read for its formulas: a formula cell Excel never calculated and saved
+    # (written by a script, or saved with calculation off) has no value, and is handed on as
+    # its formula text so the caller refuses it instead of reading an empty cell.
+    formulas = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     try:
         if not workbook.worksheets:
             raise ImportFileError("The Excel file has no worksheet.")
@@ -439,11 +444,29 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
         declared = sheet.max_row  # from the sheet's <dimension>, None when not declared
         if declared is not None and declared > 2 * MAX_ROWS + 100:
             raise _too_many_rows()
+        pairs = zip(
+            sheet.iter_rows(values_only=True),
+            formulas.worksheets[0].iter_rows(values_only=True),
+            strict=False,
+        )
         return _take_rows(
-            [_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)
+            [
+                _cell_text(value) if value is not None else _unsaved_formula(formula)
+                for value, formula in zip_longest(row, formula_row)
+            ]
+            for row, formula_row in pairs
         )
     finally:
         workbook.close()
+        formulas.close()
+
+
+def _unsaved_formula(formula) -> str:
+    """The text of a formula cell with no saved value ("=B2*2"), or "" for an empty cell."""
+    text = getattr(formula, "text", formula)  # an array formula keeps its text in `.text`
+    if isinstance(text, str) and text.startswith("="):
+        return text
+    return ""
 
 
 def build_plan(

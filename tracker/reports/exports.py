@@ -18,7 +18,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from criteria.grading import Grade
-from criteria.models import PointsValue, TopicItem, Unit
+from criteria.models import PointsValue, Suite, TopicItem, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
 from tracker.models import (
@@ -105,6 +105,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
     try:
         summary = _summary_table(book, scope, lines)
         totals = SummaryTotals(scope.units)
+        qualification_totals = qualification_columns.QualificationTotals()
         unit_tables = [(unit, _unit_table(book, unit, lines)) for unit in scope.units]
         iv = _iv_table(book, lines)  # created now: the sheets keep their order in the book
         for learner, progress, qualification in with_qualifications(
@@ -113,6 +114,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
             summary_row = _summary_row(summary.cell, scope, learner, progress)
             summary.append(summary_row + qualification_columns.cells(summary.cell, qualification))
             totals.add(progress)
+            qualification_totals.add(qualification)
             for unit, table in unit_tables:
                 entry = progress.get(unit.pk)
                 if entry is not None:
@@ -127,6 +129,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
         for table in [summary, *(table for _, table in unit_tables), iv]:
             table.finish()
         totals.write(summary)
+        qualification_totals.write(summary.sheet, summary.cell)
         book.save(handle)
     except BaseException:
         _discard(book)
@@ -194,8 +197,17 @@ def _summary_table(book: Workbook, scope: ExportScope, lines: list) -> _Table:
         for part in ("achieved", "projected", "predicted", "target", "points"):
             headers.append(f"Unit {unit.number} {part}")
             widths.append(12)
-    headers += ["Total points (achieved)", "Total points (projected)", "Points status", "Flags"]
-    widths += [14, 14, 16, 50]
+    # Points of different suites are never added together (a 2016 unit's points and a 2012
+    # unit's per-credit points are different scales): one pair of totals per suite.
+    suites = Suite.objects.in_bulk(_suite_ids(scope))
+    for suite_id in _suite_ids(scope):
+        headers += [
+            f"Total points, {suites[suite_id].name}: achieved",
+            f"Total points, {suites[suite_id].name}: projected",
+        ]
+        widths += [16, 16]
+    headers += ["Points status", "Flags"]
+    widths += [16, 50]
     if scope.include_leavers:
         headers.append("Left on")
         widths.append(12)
@@ -215,9 +227,15 @@ def _summary_table(book: Workbook, scope: ExportScope, lines: list) -> _Table:
     )
 
 
+def _suite_ids(scope: ExportScope) -> list[int]:
+    """The suites of the scope's units, in the order their first unit comes."""
+    return list(dict.fromkeys(unit.suite_id for unit in scope.units))
+
+
 def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress) -> list:
     """Return a learner's Summary row: who they are, then per unit the grades achieved,
-    projected and predicted, the target and the points, then the totals and flags.
+    projected and predicted, the target and the points, then the points totals (achieved,
+    projected) of each suite, never added across suites, and the flags.
 
     The expected grade (the prediction, else the projected grade) is coloured by
     `_target_fill`; an examined unit with no real exam result reads "not sat".
@@ -228,7 +246,7 @@ def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress
         cell(learner.last_name),
         cell(learner.group.name if learner.group else ""),
     ]
-    total = projected_total = 0
+    totals = {suite_id: [0, 0] for suite_id in _suite_ids(scope)}
     verified = True
     flags = []
     for unit in scope.units:
@@ -246,13 +264,13 @@ def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress
             Grade(entry.target).label if entry.target else "",
             entry.points,
         ]
-        total += entry.points or 0
-        projected_total += entry.projected_points or 0
+        totals[unit.suite_id][0] += entry.points or 0
+        totals[unit.suite_id][1] += entry.projected_points or 0
         verified = verified and entry.points_verified
         flags += [f"Unit {unit.number}: {flag}" for flag in export_flags(entry)]
+    for achieved, projected in totals.values():
+        row += [achieved, projected]
     row += [
-        total,
-        projected_total,
         "verified" if verified else "unverified",
         cell("; ".join(flags)),
     ]

@@ -84,3 +84,59 @@ def _predicted_cell(cell, state: QualificationProgress):
     if state.target is None:
         return cell(words)
     return cell.repeated(words, fill=BELOW_TARGET if below_target(state) else ON_TARGET)
+
+
+class QualificationTotals:
+    """Learners per qualification grade (achieved, projected, predicted, target) for each
+    qualification the Summary's learners are registered on, added up as the rows are written
+    and put below the unit totals. Each qualification has its own grades (D for a
+    Certificate, DD for a Diploma), so each gets its own heading row, lowest grade first,
+    Unclassified before them. Nothing is written when no learner is registered."""
+
+    SERIES = ("achieved", "projected", "predicted", "target")
+
+    def __init__(self):
+        self.qualifications: dict[int, QualificationProgress] = {}
+        self.counts: dict[int, dict[str, dict[str | None, int]]] = {}
+        self.unverified: set[int] = set()
+
+    def add(self, state: QualificationProgress | None) -> None:
+        if state is None:
+            return
+        pk = state.qualification.pk
+        if pk not in self.counts:
+            self.qualifications[pk] = state
+            self.counts[pk] = {series: {} for series in self.SERIES}
+        figures = (state.achieved, state.projected, state.predicted, state.target)
+        for series, figure in zip(self.SERIES, figures, strict=True):
+            if series == "target" and figure is None:
+                continue
+            counts = self.counts[pk][series]
+            counts[figure.grade] = counts.get(figure.grade, 0) + 1
+            if not figure.verified:
+                self.unverified.add(pk)
+
+    def write(self, sheet, cell) -> None:
+        """Append the block: labels in column A, figures from column E (as the unit totals)."""
+        if not self.counts:
+            return
+        gap = ["", "", ""]
+        sheet.append([])
+        for pk, state in sorted(
+            self.qualifications.items(), key=lambda item: item[1].qualification.name
+        ):
+            labels = [label for label, _ in state.ranges]
+            name = f"{state.qualification.name} ({state.qualification.code})"
+            heading = ["U", *labels, "Learners"]
+            sheet.append(
+                [cell(f"Qualification grades: {name}", bold=True), *gap]
+                + [cell(text, bold=True) for text in heading]
+            )
+            for series in self.SERIES:
+                counts = self.counts[pk][series]
+                figures = [counts.get(None, 0), *(counts.get(label, 0) for label in labels)]
+                sheet.append(
+                    [cell(f"Qualification {series}"), *gap, *figures, sum(counts.values())]
+                )
+            if pk in self.unverified:
+                sheet.append([cell(f"Grades from {UNVERIFIED}")])

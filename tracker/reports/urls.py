@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from tracker.reports.views import dashboards, exports, glossary, recording_sheets
+from tracker.reports.views import dashboards, exports, favicon, glossary, recording_sheets
 
 urlpatterns = [
     path("", dashboards.home, name="home"),
     path("me/", dashboards.learner_home, name="learner_home"),
     path("teaching/", dashboards.teacher_home, name="teacher_home"),
     path("words/", glossary.glossary, name="glossary"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("exports/grades.xlsx", exports.grades_workbook, name="export_grades"),
     path("exports/centre/", exports.start_centre_export, name="export_centre"),
     path("exports/ucas/", exports.ucas_export, name="export_ucas"),

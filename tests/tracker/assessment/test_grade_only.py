@@ -118,7 +118,7 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(cast, client_for):
         "Row 4, Unit: '99' is not a unit of Lara Learner's qualification",
         "Row 5, Candidate number: no learner of yours has candidate number '0002'",
         "Row 6, Grade: 'Excellent' is not a unit grade (use U, P, M or D)",
-        "Row 7, Grade: '=1+1' looks like a spreadsheet formula; remove it",
+        "Row 7, Grade: '=1+1' is a formula with no saved value: type the grade instead",
         "Row 8, Unit: Lara Learner's unit 1 is already on row 2",
     ]
     assert "nothing has been imported" in preview.content.decode()

@@ -55,7 +55,7 @@ def learner_units(request: HttpRequest, pk: int) -> HttpResponse:
     form = GradeOnlyForm(
         request.POST if request.method == "POST" else None,
         units=units,
-        grades_for=lambda unit: allowed_grades(near_pass),
+        grades_for=lambda unit: allowed_grades(near_pass and unit.examined),
         initial=initial,
     )
     if request.method == "POST":
@@ -92,6 +92,11 @@ def _importable_learners(user):
     return learners.filter(group__teachers=user)
 
 
+def _leavers_of(user):
+    """The leavers among the learners the user may see (a leaver has no group any more)."""
+    return Learner.objects.for_user(user).filter(left_on__isnull=False)
+
+
 @require_http_methods(["GET", "POST"])
 @access.role_required("teacher", "centre_admin")
 def grades_import(request: HttpRequest) -> HttpResponse:
@@ -103,7 +108,9 @@ def grades_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             plan = build_grade_plan(
-                read_table(upload.read(), upload.name), _importable_learners(request.user)
+                read_table(upload.read(), upload.name),
+                _importable_learners(request.user),
+                _leavers_of(request.user),
             )
         except ImportFileError as error:
             form.add_error("file", str(error))
@@ -145,7 +152,7 @@ def grades_import_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("grades_import")
     request.session.pop(SESSION_KEY)
     table = [["Candidate number", "Unit", "Grade", "Prediction"], *pending["rows"]]
-    plan = build_grade_plan(table, _importable_learners(request.user))
+    plan = build_grade_plan(table, _importable_learners(request.user), _leavers_of(request.user))
     if not plan.ok:
         messages.error(request, "The data changed since the preview; nothing was imported.")
         return render(

@@ -67,7 +67,13 @@ def qualification_ranges(request: HttpRequest, pk: int) -> HttpResponse:
         f"r{index}": own[label].minimum_points for index, label in enumerate(labels) if label in own
     }
     data = request.POST if request.method == "POST" else None
-    form = CentreRangesForm(data, labels=labels, initial=initial)
+    form = CentreRangesForm(
+        data,
+        labels=labels,
+        anchors=list(qualification.anchors.all()),
+        qualification_name=qualification.short_name,
+        initial=initial,
+    )
     if request.method == "POST":
         if form.is_valid():
             with transaction.atomic():

@@ -1,6 +1,7 @@
 """MIS files as MIS systems write them: encodings, delimiters, legal and preferred names,
 status columns with leavers, Excel's "?" for letters it could not save, non-ASCII emails."""
 
+import contextlib
 import csv
 import io
 from datetime import date
@@ -9,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import import_token, make_learner
@@ -212,6 +213,12 @@ def test_generated_names_survive_every_encoding(cast, first, last, kind):
         content = buffer.getvalue().encode("utf-16" if kind == "utf-16 tab" else "utf-8-sig")
     else:
         content = encodings(text)[kind]
+    if kind == "cp1252":
+        # Windows-1252 bytes that also happen to be valid UTF-8 ("ÆŒ" is the bytes of "ƌ")
+        # cannot be told apart by any reader: UTF-8 is tried first, and the preview shows the
+        # names for the admin to check. Such inputs say nothing about the importer.
+        with contextlib.suppress(UnicodeDecodeError):
+            assume(content.decode("utf-8") == text)
     plan = plan_of(content, cast)
     assert plan.ok, plan.errors
     (row,) = plan.to_add

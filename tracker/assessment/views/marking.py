@@ -21,6 +21,7 @@ from tracker.assessment.services import (
     decision_for,
     record_decision,
 )
+from tracker.assessment.views.grid import row_totals
 from tracker.evidence.authenticity import same_files
 from tracker.evidence.items import annotate_links
 from tracker.lib.forms import valid_or_400
@@ -312,6 +313,7 @@ def _grid_cell(
             "error": error,
             "warnings": warnings or [],
             "row": enrolment,
+            "totals": row_totals(progress),
             "can_assess": can_assess,
         },
         status=status,

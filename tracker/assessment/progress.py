@@ -448,16 +448,18 @@ def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgr
                 achieved.append(item.item.code)
             elif decision.status == Status.SUBMITTED:
                 pending.append(item.item.code)
-    grade = grading.centre_assessed_grade(codes, achieved)
+    codes = tuple(codes)
+    done, waiting = frozenset(achieved), frozenset(pending)
+    grade = _grade(codes, done)
     return UnitProgress(
         enrolment=enrolment,
         items=items,
         achieved=grade,
-        projected=grading.centre_assessed_grade(codes, achieved + pending) if pending else grade,
+        projected=_grade(codes, done | waiting) if pending else grade,
         lowest=grade,
-        highest=_highest(tuple(codes)),
-        next_steps=grading.what_next(codes, achieved),
-        steps=grading.plan_steps(codes, achieved, pending),
+        highest=_highest(codes),
+        next_steps=_what_next(codes, done),
+        steps=_plan_steps(codes, done, waiting),
     )
 
 
@@ -465,6 +467,21 @@ def _centre_assessed(enrolment: Enrolment, items: list[ItemStatus]) -> UnitProgr
 def _grade(codes: tuple[str, ...], achieved: frozenset[str]) -> Grade:
     """`grading.centre_assessed_grade`, remembered: many learners share a set of criteria."""
     return grading.centre_assessed_grade(list(codes), list(achieved))
+
+
+@lru_cache(maxsize=4096)
+def _what_next(codes: tuple[str, ...], achieved: frozenset[str]) -> dict[Grade, list[str]]:
+    """`grading.what_next`, remembered like `_grade`. Shared by every learner with the same
+    criteria achieved: read it, never change it."""
+    return grading.what_next(list(codes), list(achieved))
+
+
+@lru_cache(maxsize=4096)
+def _plan_steps(
+    codes: tuple[str, ...], achieved: frozenset[str], handed_in: frozenset[str]
+) -> list[grading.Step]:
+    """`grading.plan_steps`, remembered like `_grade` (shared: read it, never change it)."""
+    return grading.plan_steps(list(codes), list(achieved), list(handed_in))
 
 
 @lru_cache(maxsize=64)

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
@@ -82,6 +84,46 @@ def _cell(entry, extra: str = "", days_late: int = 0) -> str:
             f'</span><span class="vh">, {words}</span></span></td>',
         )
     return f'<td class="g-{entry.status}{extra}"{version}{tail}'
+
+
+def row_totals(progress) -> str:
+    """Return a grid row's closing cells as HTML: the grade achieved (or "Not sat" for an
+    examined unit whose exam is not sat yet), the grade if everything handed in is achieved
+    when it differs, and the points ("—" when none; "*" when unverified). Grades and points
+    come from `progress_for`; the grid page and a saved cell's answer both use this."""
+    enrolment = progress.enrolment
+    if progress.unit.is_examined and not progress.exam_sat:
+        grade = mark_safe(  # noqa: S308 - fixed markup
+            '<span class="badge text-bg-light border">Not sat</span>'
+            '<span class="vh"> (exam not sat yet)</span>'
+        )
+    else:
+        achieved = progress.achieved
+        grade = format_html(
+            '<span class="badge {}">{}</span>',
+            achieved.css_class if achieved else "",
+            achieved.label if achieved else "",
+        )
+    if progress.projected != progress.achieved:
+        grade = format_html(
+            '{}<span class="g-proj" title="If everything handed in is achieved">'
+            '<span aria-hidden="true">→</span><span class="vh"> if everything handed in is '
+            "achieved:</span> {}</span>",
+            grade,
+            progress.projected.label if progress.projected else "",
+        )
+    points = "—" if progress.points is None else localize(progress.points)
+    if not progress.points_verified:
+        points = format_html(
+            '{}<abbr title="unverified: check the qualification handbook">*</abbr>', points
+        )
+    return format_html(
+        '<td id="grade-{}" class="g-grade">{}</td><td id="points-{}" class="g-points">{}</td>',
+        enrolment.pk,
+        grade,
+        enrolment.pk,
+        points,
+    )
 
 
 @dataclass
@@ -207,6 +249,7 @@ def _grid_context(request: HttpRequest, group, unit, exam_form: ExamMarkForm | N
                 cell = (enrolment.pk, row.items[i].key)
                 late = evidence.days_late.get(cell, 0)
                 parts.append(_cell(row.items[i], " e" if cell in handed_in else "", late))
+        parts.append(row_totals(row))
         row.cells = mark_safe("".join(parts))  # noqa: S308 - fixed markup and numbers only
     if unit.is_examined and can_assess:
         if exam_form is None:

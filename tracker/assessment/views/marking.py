@@ -21,6 +21,7 @@ from tracker.assessment.services import (
     decision_for,
     record_decision,
 )
+from tracker.assessment.views.grid import row_totals
 from tracker.evidence.authenticity import same_files
 from tracker.evidence.items import annotate_links
 from tracker.lib.forms import valid_or_400
@@ -65,29 +66,50 @@ def queue(request: HttpRequest) -> HttpResponse:
         .annotate(since=Min(Coalesce("submitted_at", "updated_at")))
         .order_by("since", "enrolment_id"),
     )
-    claimed: dict[int, list[Decision]] = {}
+    # The page's decisions as plain values with what the rows show of their learner-unit:
+    # one query, no model instances (a page holds a few hundred claims).
+    claimed: dict[int, list[tuple]] = {}
     # Sorted here: ordering by submitted_at in SQL tempts SQLite into reading every decision
     # awaiting assessment through the (status, submitted_at) index.
-    for decision in sorted(
+    for claim in sorted(
         Decision.objects.awaiting_assessment()
         .filter(enrolment_id__in=[row["enrolment_id"] for row in page])
-        .select_related("enrolment__learner__group", "enrolment__unit", "criterion", "topic")
-        .order_by(),
-        key=lambda d: (d.submitted_at or d.updated_at, d.pk),
+        .order_by()
+        .values_list(
+            "enrolment_id",
+            "criterion_id",
+            "criterion__code",
+            "topic__code",
+            "enrolment__learner_id",
+            "enrolment__learner__first_name",
+            "enrolment__learner__last_name",
+            "enrolment__learner__group__name",
+            "enrolment__unit__number",
+            "submitted_at",
+            "updated_at",
+            "pk",
+        ),
+        key=lambda claim: (claim[9] or claim[10], claim[11]),
     ):
-        claimed.setdefault(decision.enrolment_id, []).append(decision)
+        claimed.setdefault(claim[0], []).append(claim)
     late = _late_hand_ins(list(claimed))
     rows = []
     for row in page:
-        decisions = claimed[row["enrolment_id"]]
+        claims = claimed[row["enrolment_id"]]
         items = [
-            {"code": d.item_code, "late": late.get((d.enrolment_id, d.criterion_id))}
-            for d in decisions
+            {"code": criterion_code or topic_code, "late": late.get((enrolment_id, criterion_id))}
+            for enrolment_id, criterion_id, criterion_code, topic_code, *_ in claims
         ]
+        _, _, _, _, learner_id, first_name, last_name, group, unit_number, *_ = claims[0]
         rows.append(
             {
-                "enrolment": decisions[0].enrolment,
-                "codes": [d.item_code for d in decisions],
+                "enrolment_id": row["enrolment_id"],
+                "learner_id": learner_id,
+                # As Learner.full_name and str(TeachingGroup) say them.
+                "learner": f"{first_name} {last_name}",
+                "group": group,
+                "unit": unit_number,
+                "codes": [item["code"] for item in items],
                 "items": items,
                 "late": [item for item in items if item["late"]],
                 "since": row["since"],
@@ -291,6 +313,7 @@ def _grid_cell(
             "error": error,
             "warnings": warnings or [],
             "row": enrolment,
+            "totals": row_totals(progress),
             "can_assess": can_assess,
         },
         status=status,

@@ -29,6 +29,7 @@ from tracker.evidence.services import assessed_since, submit_evidence, withdraw_
 from tracker.lib.forms import valid_or_400
 from tracker.lib.uploads import HashingUploadHandler, extension_of, served_type, sha256_of
 from tracker.models import Enrolment, Evidence, Status
+from tracker.models.assessment import LINK_ORDER
 
 
 def with_handler(view):
@@ -72,7 +73,7 @@ def handed_in_message(evidence: Evidence, status_before: dict[str, str]) -> str:
     handed in (now waiting for the teacher), already waiting, or already achieved (it stays
     achieved; evidence never un-ticks or re-ticks it)."""
     by_status: dict[str, list[str]] = {}
-    for link in evidence.links.select_related("criterion", "topic"):
+    for link in evidence.links.select_related("criterion", "topic").order_by(*LINK_ORDER):
         status = status_before.get(link.item_key, Status.NOT_STARTED)
         by_status.setdefault(status, []).append((link.criterion or link.topic).code)
     fresh = by_status.get(Status.NOT_STARTED, []) + by_status.get(Status.NOT_YET, [])
@@ -204,7 +205,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         if evidence.withdrawn_at:
             messages.info(request, f"{evidence.title} is already withdrawn.")
             return redirect("learner_unit", pk=evidence.enrolment_id)
-        links = evidence.links.select_related("criterion", "topic")
+        links = evidence.links.select_related("criterion", "topic").order_by(*LINK_ORDER)
         codes = [(link.criterion or link.topic).code for link in links]
         assessed = sorted({decision.item_code for decision in assessed_since(evidence)})
         return render(

@@ -95,6 +95,12 @@ class Evidence(models.Model):
         return bool(self.file) and extension_of(self.original_name) in PREVIEWABLE
 
 
+# Catalogue order for an evidence's links: criteria as the unit lists them (P1, P2, … M1),
+# topics by learning outcome then their order. Without it, PostgreSQL returns links in any
+# order and the codes named to people would change from one page load to the next.
+LINK_ORDER = ("criterion__order", "topic__learning_outcome__number", "topic__order", "pk")
+
+
 class EvidenceLink(models.Model):
     """Evidence claimed against one criterion or topic item, with a page or location."""
 

@@ -6,6 +6,7 @@ an index of evidence files, and the files themselves under safe names.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
@@ -13,7 +14,8 @@ from django.views.decorators.http import require_safe
 
 from tracker import access
 from tracker.lib.zipstream import safe_name, zip_stream
-from tracker.models import Enrolment, Evidence
+from tracker.models import Enrolment, Evidence, EvidenceLink
+from tracker.models.assessment import LINK_ORDER
 from tracker.reports.recording_sheets import recording_sheets, sheets_workbook
 from tracker.verification.sampling import propose_sample
 
@@ -58,7 +60,14 @@ def sample_zip(request: HttpRequest, pk: int, unit_pk: int) -> StreamingHttpResp
         .filter(enrolment__in=enrolments)
         .exclude(file="")
         .select_related("enrolment__learner")
-        .prefetch_related("links__criterion", "links__topic")
+        .prefetch_related(
+            Prefetch(
+                "links",
+                queryset=EvidenceLink.objects.select_related("criterion", "topic").order_by(
+                    *LINK_ORDER
+                ),
+            )
+        )
         .order_by("enrolment__learner__last_name", "uploaded_at")
     ):
         learner = evidence.enrolment.learner

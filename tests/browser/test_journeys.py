@@ -159,8 +159,14 @@ def test_a_grid_save_refused_by_a_conflict_shows_the_stored_decision(catalogue, 
     assert decision.status == Status.NOT_YET
     assert "g-not_yet" in page.get_attribute(cell, "class")
     # Any other failure keeps the stored value and says so in the cell.
+    page.wait_for_function(
+        f"(document.activeElement || {{}}).id === 'cell-{cast.enrolment.pk}-P1'"
+        " && !document.activeElement.hasAttribute('aria-busy')"
+    )
     page.route("**/decide/", lambda route: route.fulfill(status=500, body="Server Error"))
-    page.keyboard.press("a")
+    with page.expect_response("**/decide/") as answered:
+        page.keyboard.press("a")
+    assert answered.value.status == 500
     page.wait_for_selector(f"{cell} .cell-message:has-text('Not saved (error 500)')")
     assert "g-not_yet" in page.get_attribute(cell, "class")
     teacher.check()

@@ -29,7 +29,7 @@ def test_pending_uploads_older_than_a_day_are_deleted(db):
     put("exports/keep.xlsx", hours_old=100)  # not a pending upload: never touched
     assert housekeeping() == (
         "housekeeping: 2 pending files removed, 0 stuck exports marked failed"
-        ", 0 deadline reminders, 0 digests sent, 0 emails retried"
+        ", 0 deadline reminders, 0 digests sent, 0 emails retried, 0 dashboard summaries worked out"
     )
     assert default_storage.listdir("imports")[1] == ["b" * 32 + ".xlsx"]
     assert default_storage.listdir("datasheets")[1] == ["d" * 32 + ".xlsx"]
@@ -45,5 +45,5 @@ def test_the_age_is_a_setting(db, settings):
 def test_nothing_waiting_is_nothing_to_do(db):
     assert housekeeping() == (
         "housekeeping: 0 pending files removed, 0 stuck exports marked failed"
-        ", 0 deadline reminders, 0 digests sent, 0 emails retried"
+        ", 0 deadline reminders, 0 digests sent, 0 emails retried, 0 dashboard summaries worked out"
     )

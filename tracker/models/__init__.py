@@ -32,9 +32,12 @@ from tracker.models.qualifications import (
     GradeOnlyChange,
     GradeOnlyResult,
 )
+from tracker.models.summaries import EnrolmentSummary, SummaryMarker
 from tracker.models.verification import Action, Check, Record, Sample, SampleItem
 
 __all__ = [
+    "EnrolmentSummary",
+    "SummaryMarker",
     "CentreGradeRange",
     "GradeOnlyChange",
     "GradeOnlyResult",

@@ -37,6 +37,8 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from tracker.reports.summaries import forget_every_summary
+
 FORMAT = "coursework-tracker-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -46,9 +48,10 @@ INSERT_ROWS = 1000
 COPY_BYTES = 1024 * 1024
 
 # Left out: sign-in sessions, sign-in throttling logs and the background task queue are
-# short-lived; content types and permissions are made by migrate on every instance.
+# short-lived; content types and permissions are made by migrate on every instance; the
+# centre dashboard's summaries are worked out again from the rows after a restore.
 SKIPPED_APPS = {"sessions", "axes", "django_tasks_db", "contenttypes"}
-SKIPPED_MODELS = {"auth.permission"}
+SKIPPED_MODELS = {"auth.permission", "tracker.enrolmentsummary", "tracker.summarymarker"}
 # Each instance numbers these itself, so rows refer to them by natural key, not by id.
 BY_NATURAL_KEY = {"contenttypes.contenttype", "auth.permission"}
 # The unit catalogue (load_specs) is replaced by the backup's, so the ids rows use match.
@@ -324,6 +327,7 @@ def restore_backup(source: Path, using: str = DEFAULT_DB_ALIAS) -> Summary:
     try:
         with transaction.atomic(using=using):
             rows = _load(source, manifest, chosen, using)
+            forget_every_summary(using)
             files, total = _write_files(source, manifest, written)
     except BaseException:
         for name in written:

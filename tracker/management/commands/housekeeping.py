@@ -4,6 +4,7 @@ from tracker.assessment import datasheets
 from tracker.notifications import services as notifications
 from tracker.people import importing
 from tracker.reports.exports import fail_stalled_exports
+from tracker.reports.summaries import refresh_every_centre
 
 
 def plural(count: int, noun: str) -> str:
@@ -42,9 +43,11 @@ class Command(BaseCommand):
         reminders = notifications.remind_deadlines()
         digests = notifications.send_evidence_digests()
         retried = notifications.send_waiting_emails()
+        summaries = refresh_every_centre()
         self.stdout.write(
             f"housekeeping: {plural(removed, 'pending file')} removed, "
             f"{plural(failed, 'stuck export')} marked failed, "
             f"{plural(reminders, 'deadline reminder')}, {plural(digests, 'digest')} sent, "
-            f"{plural(retried, 'email')} retried"
+            f"{plural(retried, 'email')} retried, "
+            f"{summaries} dashboard {'summary' if summaries == 1 else 'summaries'} worked out"
         )

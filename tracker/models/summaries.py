@@ -1,0 +1,87 @@
+"""Per-enrolment summaries the centre dashboard counts, so its cost does not grow with the
+centre (issue #18; the design is in docs/performance.md, *Centre dashboard*).
+
+A summary holds what the centre dashboard shows of one learner-unit, taken from one
+`progress_for(with_items=False)` call. Database triggers (migration
+``0018_enrolment_summaries``) delete the summaries a write affects and leave a
+`SummaryMarker` for the centre; the dashboard recomputes the missing ones when it finds a
+marker (`tracker.reports.summaries.refresh_summaries`). Both tables are derived data: they
+are left out of backups and refilled after a restore.
+"""
+
+from django.db import models
+
+from criteria.models import Unit
+from tracker.models.people import Centre, Enrolment
+
+# An examined unit with no graded result: its own row on the dashboard, never Unclassified.
+NOT_SAT = "not_sat"
+
+
+class EnrolmentSummary(models.Model):
+    """One current learner-unit of a teaching group, as the centre dashboard counts it.
+
+    ``achieved`` and ``projected`` are a grade letter (U, R, P, M, D) or ``not_sat``;
+    ``predicted`` is the newest prediction's letter and ``target`` the target's (blank when
+    there is none); ``done`` counts the criteria (or, for an examined unit, the topics)
+    achieved. ``rule`` is the ``EXAM_RESULT_RULE`` the row was worked out under: a row of
+    another rule counts as missing. No database foreign keys: the rows are written while
+    other writes wait, and must never wait for a row lock themselves.
+    """
+
+    enrolment = models.OneToOneField(
+        Enrolment,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="summary",
+        db_constraint=False,
+    )
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    rule = models.CharField(max_length=20)
+    achieved = models.CharField(max_length=8)
+    projected = models.CharField(max_length=8)
+    predicted = models.CharField(max_length=1, blank=True)
+    target = models.CharField(max_length=1, blank=True)
+    done = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # The dashboard's one grouped query reads only this index, and only the rows of
+            # its centre: other centres' rows are never touched.
+            models.Index(
+                fields=[
+                    "centre",
+                    "rule",
+                    "unit",
+                    "achieved",
+                    "projected",
+                    "predicted",
+                    "target",
+                    "done",
+                ],
+                name="summary_centre_figures",
+            ),
+            models.Index(fields=["unit"], name="summary_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Summary of enrolment {self.enrolment_id}"
+
+
+class SummaryMarker(models.Model):
+    """A centre with a learner-unit whose summary is missing (left by the triggers).
+
+    Not unique per centre on purpose: writers never wait for each other to add one.
+    """
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+
+    def __str__(self) -> str:
+        return f"Summaries to refresh in centre {self.centre_id}"

@@ -32,11 +32,12 @@ from tracker.models.qualifications import (
     GradeOnlyChange,
     GradeOnlyResult,
 )
-from tracker.models.summaries import EnrolmentSummary, SummaryMarker
+from tracker.models.summaries import EnrolmentSummary, GroupSummary, SummaryMarker
 from tracker.models.verification import Action, Check, Record, Sample, SampleItem
 
 __all__ = [
     "EnrolmentSummary",
+    "GroupSummary",
     "SummaryMarker",
     "CentreGradeRange",
     "GradeOnlyChange",

@@ -12,7 +12,7 @@ are left out of backups and refilled after a restore.
 from django.db import models
 
 from criteria.models import Unit
-from tracker.models.people import Centre, Enrolment
+from tracker.models.people import Centre, Enrolment, TeachingGroup
 
 # An examined unit with no graded result: its own row on the dashboard, never Unclassified.
 NOT_SAT = "not_sat"
@@ -24,7 +24,9 @@ class EnrolmentSummary(models.Model):
     ``achieved`` and ``projected`` are a grade letter (U, R, P, M, D) or ``not_sat``;
     ``predicted`` is the newest prediction's letter and ``target`` the target's (blank when
     there is none); ``done`` counts the criteria (or, for an examined unit, the topics)
-    achieved. ``rule`` is the ``EXAM_RESULT_RULE`` the row was worked out under: a row of
+    achieved; ``waiting`` counts the decisions handed in and not yet marked, the oldest
+    handed in at ``waiting_since`` (the marking backlog, added up per group in
+    `GroupSummary`). ``rule`` is the ``EXAM_RESULT_RULE`` the row was worked out under: a row of
     another rule counts as missing. No database foreign keys: the rows are written while
     other writes wait, and must never wait for a row lock themselves.
     """
@@ -42,12 +44,21 @@ class EnrolmentSummary(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
+    group = models.ForeignKey(
+        TeachingGroup,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     rule = models.CharField(max_length=20)
     achieved = models.CharField(max_length=8)
     projected = models.CharField(max_length=8)
     predicted = models.CharField(max_length=1, blank=True)
     target = models.CharField(max_length=1, blank=True)
     done = models.PositiveIntegerField()
+    waiting = models.PositiveIntegerField()
+    waiting_since = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [
@@ -67,20 +78,47 @@ class EnrolmentSummary(models.Model):
                 name="summary_centre_figures",
             ),
             models.Index(fields=["unit"], name="summary_unit"),
+            models.Index(fields=["group", "rule", "waiting"], name="summary_group"),
         ]
 
     def __str__(self) -> str:
         return f"Summary of enrolment {self.enrolment_id}"
 
 
-class SummaryMarker(models.Model):
-    """A centre with a learner-unit whose summary is missing (left by the triggers).
+class GroupSummary(models.Model):
+    """A teaching group's marking backlog: the decisions handed in and not yet marked of its
+    current learners, and when the oldest came in (the sum of its `EnrolmentSummary` rows).
+    Groups with nothing waiting have no row."""
 
-    Not unique per centre on purpose: writers never wait for each other to add one.
+    group = models.OneToOneField(
+        TeachingGroup,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="summary",
+        db_constraint=False,
+    )
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    waiting = models.PositiveIntegerField()
+    waiting_since = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"Marking backlog of group {self.group_id}"
+
+
+class SummaryMarker(models.Model):
+    """Left by the triggers: a centre with a learner-unit whose summary is missing, or (with
+    ``group``) a group whose backlog lost a learner-unit with work waiting.
+
+    Not unique on purpose: writers never wait for each other to add one.
     """
 
     centre = models.ForeignKey(
         Centre, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    group = models.ForeignKey(
+        TeachingGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False, null=True
     )
 
     def __str__(self) -> str:

@@ -51,7 +51,12 @@ COPY_BYTES = 1024 * 1024
 # short-lived; content types and permissions are made by migrate on every instance; the
 # centre dashboard's summaries are worked out again from the rows after a restore.
 SKIPPED_APPS = {"sessions", "axes", "django_tasks_db", "contenttypes"}
-SKIPPED_MODELS = {"auth.permission", "tracker.enrolmentsummary", "tracker.summarymarker"}
+SKIPPED_MODELS = {
+    "auth.permission",
+    "tracker.enrolmentsummary",
+    "tracker.groupsummary",
+    "tracker.summarymarker",
+}
 # Each instance numbers these itself, so rows refer to them by natural key, not by id.
 BY_NATURAL_KEY = {"contenttypes.contenttype", "auth.permission"}
 # The unit catalogue (load_specs) is replaced by the backup's, so the ids rows use match.

@@ -12,10 +12,18 @@ docs/performance.md (*Centre dashboard*).
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 
 from tracker.assessment.progress import UnitProgress, progress_for
-from tracker.models import Centre, Enrolment, EnrolmentSummary, SummaryMarker
+from tracker.models import (
+    Centre,
+    Decision,
+    Enrolment,
+    EnrolmentSummary,
+    GroupSummary,
+    Status,
+    SummaryMarker,
+)
 from tracker.models.summaries import NOT_SAT
 
 # The PostgreSQL advisory lock the triggers take shared and a refresh takes exclusive, so a
@@ -24,15 +32,19 @@ LOCK_KEY = 1806
 CHUNK = 2000
 
 
-def summary_of(progress: UnitProgress, centre_id: int, rule: str) -> EnrolmentSummary:
+def summary_of(
+    progress: UnitProgress, centre_id: int, rule: str, waiting: tuple[int, object]
+) -> EnrolmentSummary:
     """Return the summary of one learner-unit's progress, as the dashboard counts it:
     an examined unit with no graded OCR result is "not sat yet" (achieved), and "not sat
-    yet" projected too when no mock is graded either."""
+    yet" projected too when no mock is graded either. ``waiting``: (decisions handed in
+    and not yet marked, when the oldest came in)."""
     examined = progress.unit.is_examined
     return EnrolmentSummary(
         enrolment_id=progress.enrolment.pk,
         centre_id=centre_id,
         unit_id=progress.unit.pk,
+        group_id=progress.enrolment.learner.group_id,
         rule=rule,
         achieved=NOT_SAT if progress.not_sat else progress.achieved.value,
         projected=(
@@ -41,6 +53,8 @@ def summary_of(progress: UnitProgress, centre_id: int, rule: str) -> EnrolmentSu
         predicted=progress.prediction.grade if progress.prediction else "",
         target=progress.target or "",
         done=progress.done,
+        waiting=waiting[0],
+        waiting_since=waiting[1],
     )
 
 
@@ -58,7 +72,9 @@ def refresh_summaries(centre: Centre) -> int:
     Costs one query when nothing is missing. Otherwise, in one transaction that writes wait
     for (SQLite's write lock; on PostgreSQL the advisory lock the triggers take shared), it
     clears the centre's markers and rows of another rule, finds the current enrolments of
-    the centre's teaching groups with no summary, and writes theirs, 2,000 at a time.
+    the centre's teaching groups with no summary, writes theirs 2,000 at a time, and adds
+    up again the marking backlog of every group that gained or lost a summary with work
+    waiting.
     """
     rule = settings.EXAM_RESULT_RULE
     if not needs_refresh(centre, rule):
@@ -68,8 +84,13 @@ def refresh_summaries(centre: Centre) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        SummaryMarker.objects.filter(centre=centre).delete()
-        EnrolmentSummary.objects.filter(centre=centre).exclude(rule=rule).delete()
+        markers = SummaryMarker.objects.filter(centre=centre)
+        groups = set(markers.filter(group__isnull=False).values_list("group_id", flat=True))
+        markers.delete()
+        if EnrolmentSummary.objects.filter(centre=centre).exclude(rule=rule).delete()[0]:
+            groups |= set(
+                GroupSummary.objects.filter(centre=centre).values_list("group_id", flat=True)
+            )
         missing = list(
             Enrolment.objects.current()
             .filter(learner__group__centre=centre, summary__isnull=True)
@@ -77,16 +98,45 @@ def refresh_summaries(centre: Centre) -> int:
             .values_list("pk", flat=True)
         )
         for start in range(0, len(missing), CHUNK):
-            chunk = Enrolment.objects.filter(pk__in=missing[start : start + CHUNK]).select_related(
-                "unit__suite", "learner"
-            )
+            ids = missing[start : start + CHUNK]
+            chunk = Enrolment.objects.filter(pk__in=ids).select_related("unit__suite", "learner")
+            waiting = {
+                row["enrolment_id"]: (row["count"], row["oldest"])
+                for row in Decision.objects.filter(enrolment_id__in=ids, status=Status.SUBMITTED)
+                .values("enrolment_id")
+                .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+                .order_by()
+            }
             rows = [
-                summary_of(progress, centre.pk, rule)
+                summary_of(progress, centre.pk, rule, waiting.get(progress.enrolment.pk, (0, None)))
                 for progress in progress_for(chunk, with_assessors=False, with_items=False)
             ]
             EnrolmentSummary.objects.bulk_create(rows, ignore_conflicts=True)
+            groups |= {row.group_id for row in rows if row.waiting}
             written += len(rows)
+        add_up_backlogs(centre, sorted(groups), rule)
     return written
+
+
+def add_up_backlogs(centre: Centre, groups: list[int], rule: str) -> None:
+    """Add up the marking backlog of these groups again from their summaries."""
+    for start in range(0, len(groups), CHUNK):
+        ids = groups[start : start + CHUNK]
+        GroupSummary.objects.filter(group_id__in=ids).delete()
+        GroupSummary.objects.bulk_create(
+            GroupSummary(
+                group_id=row["group_id"],
+                centre=centre,
+                waiting=row["waiting"],
+                waiting_since=row["since"],
+            )
+            for row in EnrolmentSummary.objects.filter(
+                centre=centre, group_id__in=ids, rule=rule, waiting__gt=0
+            )
+            .values("group_id")
+            .annotate(waiting=Sum("waiting"), since=Min("waiting_since"))
+            .order_by()
+        )
 
 
 def refresh_every_centre() -> int:
@@ -98,6 +148,7 @@ def forget_every_summary(using: str = DEFAULT_DB_ALIAS) -> None:
     """Drop every summary and mark every centre for a refresh (after a restore, whose raw
     inserts the triggers may see before the rows they join to)."""
     EnrolmentSummary.objects.using(using).all().delete()
+    GroupSummary.objects.using(using).all().delete()
     SummaryMarker.objects.using(using).bulk_create(
         SummaryMarker(centre_id=pk)
         for pk in Centre.objects.using(using).values_list("pk", flat=True)

@@ -41,6 +41,7 @@ from tracker.models import (
     EnrolmentSummary,
     Evidence,
     ExportJob,
+    GroupSummary,
     Learner,
     SummaryMarker,
     User,
@@ -61,7 +62,7 @@ def _fresh_content_type_cache():
 
 
 # The centre dashboard's summaries: worked out again from the rows, never backed up.
-DERIVED = (EnrolmentSummary, SummaryMarker)
+DERIVED = (EnrolmentSummary, GroupSummary, SummaryMarker)
 
 
 def every_record() -> dict:

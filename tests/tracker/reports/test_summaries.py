@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 
 from criteria.models import BoundarySet, Criterion, ExamSeries, Unit
 from tests.tracker.reports.test_dashboards import per_learner_figures
@@ -23,6 +23,7 @@ from tracker.models import (
     EnrolmentSummary,
     Evidence,
     ExamMark,
+    GroupSummary,
     Learner,
     Prediction,
     Status,
@@ -64,10 +65,35 @@ def check(centres, changed: bool | None = True):
     may, harmlessly)."""
     mine, other = centres
     if changed is not None:
-        assert SummaryMarker.objects.filter(centre=mine).exists() == changed
-    assert figures_of(mine) == per_learner_figures(mine)
-    assert figures_of(other) == per_learner_figures(other)
+        to_work_out = SummaryMarker.objects.filter(centre=mine, group__isnull=True)
+        assert to_work_out.exists() == changed
+    for centre in centres:
+        assert figures_of(centre) == per_learner_figures(centre)
+        assert backlogs_of(centre) == waiting_per_group(centre)
     assert not SummaryMarker.objects.filter(centre__in=centres).exists()
+
+
+def backlogs_of(centre) -> dict[int, tuple]:
+    return {
+        row.group_id: (row.waiting, row.waiting_since)
+        for row in GroupSummary.objects.filter(centre=centre)
+    }
+
+
+def waiting_per_group(centre) -> dict[int, tuple]:
+    """The marking backlog counted from the decisions: handed in, not yet marked, of the
+    current learners of the centre's groups."""
+    return {
+        row["enrolment__learner__group"]: (row["count"], row["oldest"])
+        for row in Decision.objects.filter(
+            status=Status.SUBMITTED,
+            enrolment__learner__group__centre=centre,
+            enrolment__learner__left_on__isnull=True,
+        )
+        .values("enrolment__learner__group")
+        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+        .order_by()
+    }
 
 
 def a_learner(centre, **filters) -> Learner:
@@ -157,12 +183,20 @@ def test_every_write_path_keeps_the_dashboard_equal_to_the_learners_progress(cen
     Prediction.objects.filter(enrolment=enrolment).update(grade="P")
     check(centres)
     # Leavers and reinstatement.
+    # (A learner with work waiting: their group's marking backlog must lose it, then regain it.)
+    waiting = Learner.objects.filter(
+        centre=mine, left_on__isnull=True, enrolments__decisions__status=Status.SUBMITTED
+    )
+    learner = waiting.exclude(group__isnull=True).order_by("pk")[0]
+    before = GroupSummary.objects.get(group=learner.group_id).waiting
     mark_left(learner, date(2026, 11, 1), "Moved away")
     check(centres, changed=False)  # their rows are gone; nothing to work out
+    assert GroupSummary.objects.get(group=learner.group_id).waiting < before
     reinstate(Learner.objects.get(pk=learner.pk))
     check(centres)
+    assert GroupSummary.objects.get(group=learner.group_id).waiting == before
     # Group moves: to another group, to no group, back; and between centres.
-    moved = a_learner(mine, pk__gt=learner.pk)
+    moved = waiting.exclude(group__isnull=True).exclude(pk=learner.pk).order_by("pk")[0]
     other_group = TeachingGroup.objects.filter(centre=mine).exclude(pk=moved.group_id)[0]
     home = moved.group
     moved.group = other_group
@@ -175,8 +209,8 @@ def test_every_write_path_keeps_the_dashboard_equal_to_the_learners_progress(cen
     moved.save(update_fields=["group"])
     check(centres)
     moved.group = TeachingGroup.objects.filter(centre=other).order_by("pk")[0]
-    moved.centre = other
-    moved.save(update_fields=["group", "centre"])
+    moved.centre, moved.candidate_number = other, "9999"
+    moved.save(update_fields=["group", "centre", "candidate_number"])
     assert SummaryMarker.objects.filter(centre=other).exists()
     check(centres, changed=False)
     # A decision saved as a queryset update, as bulk_create, and deleted.

@@ -1,7 +1,7 @@
 """Centre admin pages: overview, staff and roles, groups, and target-setting rules."""
 
 from django.contrib import messages
-from django.db.models import Count, Min, Q
+from django.db.models import Min, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -10,12 +10,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access
 from tracker.models import (
-    Decision,
     Enrolment,
     GcseTargetRange,
+    GroupSummary,
     Learner,
     StaffMembership,
-    Status,
     TeachingGroup,
     User,
 )
@@ -42,17 +41,20 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("group")
         .distinct()
     )
-    teacher = "enrolment__learner__group__teachers__"
+    units = centre_figures(centre)  # first: it brings the summaries up to date
+    # The marking backlog per teacher, from their groups' backlogs (GroupSummary): as many
+    # rows as the centre has groups, never a count over every decision.
+    teacher = "group__teachers__"
     backlog = (
-        Decision.objects.filter(status=Status.SUBMITTED, enrolment__learner__centre=centre)
+        GroupSummary.objects.filter(centre=centre)
         .values(f"{teacher}first_name", f"{teacher}last_name", f"{teacher}pk")
-        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+        .annotate(count=Sum("waiting"), oldest=Min("waiting_since"))
         .order_by("-count", f"{teacher}last_name", f"{teacher}pk")
     )
     context = {
         "centre": centre,
         "groups": paginate(request, groups, "groups"),
-        "units": centre_figures(centre),
+        "units": units,
         "series": SERIES,
         "backlog": paginate(request, backlog, "teachers", per_page=20),
         "now": timezone.now(),

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,8 +106,17 @@ class TeachingGroupQuerySet(models.QuerySet):
             self.select_related("academic_year")
             .prefetch_related("units", "teachers", "internal_verifiers")
             .annotate(
-                learner_count=models.Count(
-                    "learners", filter=Q(learners__left_on__isnull=True), distinct=True
+                # A subquery per group listed (not a join over every learner of every
+                # group): a page of groups counts the learners of its groups only.
+                learner_count=Coalesce(
+                    models.Subquery(
+                        Learner.objects.filter(group=models.OuterRef("pk"), left_on__isnull=True)
+                        .order_by()
+                        .values("group")
+                        .annotate(count=models.Count("pk"))
+                        .values("count")
+                    ),
+                    0,
                 )
             )
         )
@@ -223,6 +233,8 @@ class Learner(models.Model):
                 fields=["centre", "candidate_number"], name="candidate_number_once"
             ),
         ]
+        # The centre overview counts learners on roll and in no group from this index alone.
+        indexes = [models.Index(fields=["centre", "left_on", "group"], name="learner_roll")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.candidate_number})"
@@ -275,6 +287,12 @@ class Enrolment(models.Model):
             models.UniqueConstraint(
                 fields=["learner", "unit", "academic_year"], name="enrolment_once"
             ),
+        ]
+        # "Learners without a target" finds the few enrolments with none, not every one.
+        indexes = [
+            models.Index(
+                fields=["learner"], condition=Q(target_grade=""), name="enrolment_without_target"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """Centre admin pages: overview, staff and roles, groups, and target-setting rules."""
 
 from django.contrib import messages
-from django.db.models import Min, Q, Sum
+from django.db.models import Exists, Min, OuterRef, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -35,11 +35,15 @@ def home(request: HttpRequest) -> HttpResponse:
     groups = (
         TeachingGroup.objects.filter(centre=centre).for_listing().order_by("academic_year", "name")
     )
+    # Learners with an enrolment with no target (a partial index finds those few) or with no
+    # enrolment at all.
     without_target = (
         Learner.objects.filter(centre=centre)
-        .filter(Q(enrolments__isnull=True) | Q(enrolments__target_grade=""))
+        .filter(
+            Q(pk__in=Enrolment.objects.filter(target_grade="").values("learner_id"))
+            | ~Exists(Enrolment.objects.filter(learner=OuterRef("pk")))
+        )
         .select_related("group")
-        .distinct()
     )
     units = centre_figures(centre)  # first: it brings the summaries up to date
     # The marking backlog per teacher, from their groups' backlogs (GroupSummary): as many
@@ -53,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "centre": centre,
-        "groups": paginate(request, groups, "groups"),
+        "groups": paginate(request, groups.order_by("academic_year", "name"), "groups"),
         "units": units,
         "series": SERIES,
         "backlog": paginate(request, backlog, "teachers", per_page=20),

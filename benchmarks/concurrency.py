@@ -12,7 +12,10 @@ two scenarios through the grid's save (the `decide` route, as htmx posts it):
   nobody has decided yet. Exactly one save must win (200) and the other must be told it
   changed (409); two wins would be a lost update.
 - different learners: --threads clients each save --saves decisions of their own learner as
-  fast as they can, all at once. Every save must succeed (200).
+  fast as they can, all at once. Every save must succeed (200). Meanwhile the centre admin
+  reloads the centre dashboard, which works out the summaries the saves left missing: every
+  load must succeed (200), and afterwards its figures must equal every learner's progress
+  added up (a summary worked out from data a save was changing would differ).
 
 Any other answer (a 500 such as "database is locked", a failed connection) is an error. It
 prints the counts and exits non-zero unless there are no errors and no lost updates.
@@ -168,6 +171,49 @@ def different_learners(port: int, cookie: str, enrolments, saves: int, outcome: 
         thread.join()
 
 
+def dashboard_while(port: int, cookie: str, busy: threading.Event, outcome: Counter) -> None:
+    """Load the centre dashboard again and again until ``busy`` is cleared."""
+    from django.urls import reverse
+
+    url = reverse("centre:home")
+    while busy.is_set():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("GET", url, headers={"Cookie": cookie})
+            answer = connection.getresponse().status
+        except OSError:
+            answer = 0
+        finally:
+            connection.close()
+        outcome["dashboard loaded" if answer == 200 else "error"] += 1
+        if answer != 200:
+            outcome[f"dashboard answer {answer}"] += 1
+
+
+def dashboard_agrees() -> bool:
+    """Return whether the centre dashboard's figures equal every learner's progress."""
+    from tracker.models import Centre, TeachingGroup
+    from tracker.reports.dashboard import SERIES, centre_figures, group_figures
+
+    centre = Centre.objects.get(ocr_number=CENTRE)
+
+    def counted(figures) -> tuple:
+        return (
+            figures.done,
+            figures.learners,
+            {(s, g): n for s in SERIES for g, n in figures.distribution[s].items() if n},
+        )
+
+    added = {}
+    for group in group_figures(TeachingGroup.objects.filter(centre=centre)):
+        for unit_id, figures in group.units.items():
+            done, learners, distribution = added.get(unit_id, (0, 0, {}))
+            for key, count in counted(figures)[2].items():
+                distribution[key] = distribution.get(key, 0) + count
+            added[unit_id] = (done + figures.done, learners + figures.learners, distribution)
+    return {f.unit.pk: counted(f) for f in centre_figures(centre)} == added
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
@@ -185,6 +231,9 @@ def main() -> None:
 
         prepare_database(learners=40, centre=CENTRE)
         cookies, enrolments = plan()
+        from tracker.models import User
+
+        admin = session_cookie(User.objects.get(username=f"{CENTRE}-admin"))
         targets = undecided(enrolments, args.rounds)
         learners = enrolments[: args.threads]
         database = connection.vendor
@@ -193,8 +242,17 @@ def main() -> None:
         with gunicorn(environment, workers=args.workers) as server:
             started = time.perf_counter()
             same_decision(server.port, cookies, targets, same)
+            busy = threading.Event()
+            busy.set()
+            reader = threading.Thread(
+                target=dashboard_while, args=(server.port, admin, busy, different)
+            )
+            reader.start()
             different_learners(server.port, cookies[0], learners, args.saves, different)
+            busy.clear()
+            reader.join()
             seconds = time.perf_counter() - started
+        agrees = dashboard_agrees()
         print(f"{database}, gunicorn with {args.workers} sync workers, {seconds:.1f} s")
         print(f"same decision, {len(targets)} rounds of two simultaneous saves:")
         for what, count in sorted(same.items()):
@@ -205,8 +263,9 @@ def main() -> None:
         errors = same["error"] + different["error"]
         lost = same["lost update (both saved)"]
         print(f"errors: {errors}, lost updates: {lost}")
-        if errors or lost:
-            sys.exit("Some saves failed or were lost.")
+        print(f"centre dashboard equals every learner's progress: {'yes' if agrees else 'NO'}")
+        if errors or lost or not agrees:
+            sys.exit("Some saves failed or were lost, or the dashboard disagrees.")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -234,7 +234,14 @@ class Learner(models.Model):
             ),
         ]
         # The centre overview counts learners on roll and in no group from this index alone.
-        indexes = [models.Index(fields=["centre", "left_on", "group"], name="learner_roll")]
+        indexes = [
+            models.Index(fields=["centre", "left_on", "group"], name="learner_roll"),
+            # A centre's learners in name order, for lists paged by name.
+            models.Index(
+                fields=["centre", "last_name", "first_name", "candidate_number"],
+                name="learner_by_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.candidate_number})"

@@ -1,7 +1,7 @@
 """Centre admin pages: overview, staff and roles, groups, and target-setting rules."""
 
 from django.contrib import messages
-from django.db.models import Exists, Min, OuterRef, Q, Sum
+from django.db.models import Min, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -24,6 +24,10 @@ from tracker.people.invitations import sign_in_state, states_for
 from tracker.people.targets import targets_from_gcse
 from tracker.reports.dashboard import SERIES, centre_figures
 
+# Rows per list on the overview: the same page whatever the centre's size (every list has
+# its own full page: groups, marking queue, learners).
+OVERVIEW_ROWS = 10
+
 
 @require_safe
 @access.role_required("centre_admin")
@@ -35,13 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
     groups = (
         TeachingGroup.objects.filter(centre=centre).for_listing().order_by("academic_year", "name")
     )
-    # Learners with an enrolment with no target (a partial index finds those few) or with no
-    # enrolment at all.
+    # Learners on roll with a unit enrolment with no target: a partial index finds those
+    # few enrolments (learners in no group, who have none, are counted apart below).
     without_target = (
-        Learner.objects.filter(centre=centre)
+        Learner.objects.current()
         .filter(
-            Q(pk__in=Enrolment.objects.filter(target_grade="").values("learner_id"))
-            | ~Exists(Enrolment.objects.filter(learner=OuterRef("pk")))
+            centre=centre, pk__in=Enrolment.objects.filter(target_grade="").values("learner_id")
         )
         .select_related("group")
     )
@@ -57,16 +60,19 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "centre": centre,
-        "groups": paginate(request, groups.order_by("academic_year", "name"), "groups"),
+        "groups": paginate(
+            request, groups.order_by("academic_year", "name"), "groups", per_page=OVERVIEW_ROWS
+        ),
         "units": units,
         "series": SERIES,
-        "backlog": paginate(request, backlog, "teachers", per_page=20),
+        "backlog": paginate(request, backlog, "teachers", per_page=OVERVIEW_ROWS),
         "now": timezone.now(),
         "learner_count": Learner.objects.current().filter(centre=centre).count(),
-        "enrolment_count": Enrolment.objects.filter(learner__centre=centre).count(),
+        # The current learners' enrolments, as the figures count them: no query of its own.
+        "enrolment_count": sum(unit.learners for unit in units),
         "staff_count": User.objects.filter(staff_membership__centre=centre).count(),
-        "without_target": paginate(request, without_target, "learners"),
-        "ungrouped": Learner.objects.filter(centre=centre, group__isnull=True).count(),
+        "without_target": paginate(request, without_target, "learners", per_page=2 * OVERVIEW_ROWS),
+        "ungrouped": Learner.objects.current().filter(centre=centre, group__isnull=True).count(),
     }
     return render(request, "tracker/people/centre/home.html", context)
 

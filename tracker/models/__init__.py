@@ -32,10 +32,16 @@ from tracker.models.qualifications import (
     GradeOnlyChange,
     GradeOnlyResult,
 )
-from tracker.models.summaries import EnrolmentSummary, GroupSummary, SummaryMarker
+from tracker.models.summaries import (
+    CentreSummary,
+    EnrolmentSummary,
+    GroupSummary,
+    SummaryMarker,
+)
 from tracker.models.verification import Action, Check, Record, Sample, SampleItem
 
 __all__ = [
+    "CentreSummary",
     "EnrolmentSummary",
     "GroupSummary",
     "SummaryMarker",

@@ -107,6 +107,32 @@ class GroupSummary(models.Model):
         return f"Marking backlog of group {self.group_id}"
 
 
+class CentreSummary(models.Model):
+    """What the centre overview shows of the whole centre, added up from its summaries when
+    they were last brought up to date, so that a load with nothing changed reads one row.
+
+    ``figures``: one list per distinct (unit id, achieved, projected, predicted, target)
+    of the centre's `EnrolmentSummary` rows, with how many learner-units have it and their
+    criteria or topics done added up: ``[unit_id, achieved, projected, predicted, target,
+    learners, done]``. ``without_target``: learners on roll with a unit enrolment that has
+    no target. ``rule`` as on `EnrolmentSummary`.
+    """
+
+    centre = models.OneToOneField(
+        Centre,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="summary",
+        db_constraint=False,
+    )
+    rule = models.CharField(max_length=20)
+    figures = models.JSONField(default=list)
+    without_target = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Overview figures of centre {self.centre_id}"
+
+
 class SummaryMarker(models.Model):
     """Left by the triggers: a centre with a learner-unit whose summary is missing, or (with
     ``group``) a group whose backlog lost a learner-unit with work waiting.

@@ -9,7 +9,6 @@ from django.db.models import (
     Count,
     Max,
     Min,
-    Sum,
 )
 from django.utils import timezone
 
@@ -21,19 +20,18 @@ from tracker.assessment.progress import (
 )
 from tracker.models import (
     Assignment,
+    CentreSummary,
     Decision,
     Enrolment,
-    EnrolmentSummary,
     Evidence,
     Learner,
     Status,
 )
 from tracker.models.summaries import NOT_SAT
-from tracker.reports.summaries import refresh_summaries
+from tracker.reports.summaries import SERIES, centre_summary
 
 GRADES = ["U", "R", "P", "M", "D"]
 GRADE_LABELS = {grade: Grade(grade).label for grade in GRADES} | {NOT_SAT: "Not sat yet"}
-SERIES = ["achieved", "projected", "predicted", "target"]
 
 
 @dataclass
@@ -181,25 +179,20 @@ def group_figures(groups, learners: list[Learner] | None = None) -> list[GroupFi
     return [result[group.pk] for group in groups]
 
 
-def centre_figures(centre) -> list[UnitFigures]:
+def centre_figures(centre, summary: CentreSummary | None = None) -> list[UnitFigures]:
     """Return the figures per unit for every current learner in the centre's groups.
 
     The numbers are those of adding up `progress_for` over every learner, as the group
     figures do: each learner-unit's summary is worked out by `progress_for` once, kept
-    until a write changes what it summarises (`tracker.reports.summaries`), and counted
-    here in one grouped query on the centre's rows of one index. Three queries when nothing
-    changed since the last load, whatever the centre's size or the other centres'.
+    until a write changes what it summarises, and added up for the centre when any
+    changed (`tracker.reports.summaries`). Three queries when nothing changed since the
+    last load, whatever the centre's size or the other centres'. ``summary``: the centre's
+    `CentreSummary` when the caller has it already.
     """
-    refresh_summaries(centre)
-    rows = list(
-        EnrolmentSummary.objects.filter(centre=centre, rule=settings.EXAM_RESULT_RULE)
-        .values("unit_id", "achieved", "projected", "predicted", "target")
-        .annotate(learners=Count("*"), done=Sum("done"))
-        .order_by()
-    )
-    if not rows:
+    summary = summary or centre_summary(centre)
+    if not summary.figures:
         return []
-    units = Unit.objects.filter(pk__in={row["unit_id"] for row in rows}).annotate(
+    units = Unit.objects.filter(pk__in={row[0] for row in summary.figures}).annotate(
         criterion_total=Count("criteria", distinct=True),
         topic_total=Count("learning_outcomes__topics", distinct=True),
     )
@@ -207,13 +200,11 @@ def centre_figures(centre) -> list[UnitFigures]:
         unit.pk: UnitFigures(unit, f"chart-centre-u{unit.pk}")
         for unit in sorted(units, key=lambda u: u.number)
     }
-    for row in rows:
-        unit = figures[row["unit_id"]]
-        learners = row["learners"]
+    for unit_id, *grades, learners, done in summary.figures:
+        unit = figures[unit_id]
         unit.learners += learners
-        unit.done += row["done"]
-        for series in SERIES:
-            grade = row[series]
+        unit.done += done
+        for series, grade in zip(SERIES, grades, strict=True):
             if grade:
                 unit.distribution[series][grade] += learners
     for unit in figures.values():

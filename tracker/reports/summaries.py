@@ -17,14 +17,19 @@ from django.db.models import Count, Exists, Min, Sum
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.models import (
     Centre,
+    CentreSummary,
     Decision,
     Enrolment,
     EnrolmentSummary,
     GroupSummary,
+    Learner,
     Status,
     SummaryMarker,
 )
 from tracker.models.summaries import NOT_SAT
+
+# The four series the overview counts, in the order of `CentreSummary.figures`.
+SERIES = ["achieved", "projected", "predicted", "target"]
 
 # The PostgreSQL advisory lock the triggers take shared and a refresh takes exclusive, so a
 # refresh never reads data a writer has changed but not yet committed.
@@ -64,6 +69,7 @@ def needs_refresh(centre: Centre, rule: str) -> bool:
     rows = EnrolmentSummary.objects.filter(centre=centre.pk)
     return Centre.objects.filter(
         Exists(SummaryMarker.objects.filter(centre=centre.pk))
+        | ~Exists(CentreSummary.objects.filter(centre=centre.pk, rule=rule))
         # "Another rule" as two ranges of the index, never a scan of the centre's rows.
         | Exists(rows.filter(rule__lt=rule))
         | Exists(rows.filter(rule__gt=rule)),
@@ -120,6 +126,7 @@ def refresh_summaries(centre: Centre) -> int:
             groups |= {row.group_id for row in rows if row.waiting}
             written += len(rows)
         add_up_backlogs(centre, sorted(groups), rule)
+        add_up_centre(centre, rule)
     return written
 
 
@@ -144,6 +151,31 @@ def add_up_backlogs(centre: Centre, groups: list[int], rule: str) -> None:
         )
 
 
+def add_up_centre(centre: Centre, rule: str) -> CentreSummary:
+    """Add up the centre overview's figures again from the centre's summaries (one grouped
+    query on the centre's rows of one index) and count its learners without a target."""
+    figures = [
+        [row["unit_id"], *(row[name] for name in SERIES), row["learners"], row["done"]]
+        for row in EnrolmentSummary.objects.filter(centre=centre, rule=rule)
+        .values("unit_id", *SERIES)
+        .annotate(learners=Count("*"), done=Sum("done"))
+        .order_by("unit_id", *SERIES)
+    ]
+    blank = Enrolment.objects.filter(target_grade="").values("learner_id")
+    without_target = Learner.objects.current().filter(centre=centre, pk__in=blank).count()
+    summary, _ = CentreSummary.objects.update_or_create(
+        centre=centre,
+        defaults={"rule": rule, "figures": figures, "without_target": without_target},
+    )
+    return summary
+
+
+def centre_summary(centre: Centre) -> CentreSummary:
+    """Return the centre overview's figures, brought up to date first (`refresh_summaries`)."""
+    refresh_summaries(centre)
+    return CentreSummary.objects.get(centre=centre)
+
+
 def refresh_every_centre() -> int:
     """Refresh every centre's summaries (the housekeeping command, ahead of readers)."""
     return sum(refresh_summaries(centre) for centre in Centre.objects.order_by("pk"))
@@ -154,6 +186,7 @@ def forget_every_summary(using: str = DEFAULT_DB_ALIAS) -> None:
     inserts the triggers may see before the rows they join to)."""
     EnrolmentSummary.objects.using(using).all().delete()
     GroupSummary.objects.using(using).all().delete()
+    CentreSummary.objects.using(using).all().delete()
     SummaryMarker.objects.using(using).bulk_create(
         SummaryMarker(centre_id=pk)
         for pk in Centre.objects.using(using).values_list("pk", flat=True)

@@ -18,11 +18,12 @@ from tracker.models import (
     TeachingGroup,
     User,
 )
-from tracker.pagination import paginate
+from tracker.pagination import Counted, paginate
 from tracker.people.forms import AspirationForm, GcseRangeFormSet, GroupForm, StaffForm
 from tracker.people.invitations import sign_in_state, states_for
 from tracker.people.targets import targets_from_gcse
 from tracker.reports.dashboard import SERIES, centre_figures
+from tracker.reports.summaries import centre_summary
 
 # Rows per list on the overview: the same page whatever the centre's size (every list has
 # its own full page: groups, marking queue, learners).
@@ -39,8 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
     groups = (
         TeachingGroup.objects.filter(centre=centre).for_listing().order_by("academic_year", "name")
     )
-    # Learners on roll with a unit enrolment with no target: a partial index finds those
-    # few enrolments (learners in no group, who have none, are counted apart below).
+    # Learners on roll with a unit enrolment with no target (learners with no enrolment, in
+    # no group, are counted apart below), walked in name order for one page.
     without_target = (
         Learner.objects.current()
         .filter(
@@ -48,7 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .select_related("group")
     )
-    units = centre_figures(centre)  # first: it brings the summaries up to date
+    summary = centre_summary(centre)  # first: it brings the summaries up to date
+    units = centre_figures(centre, summary)
     # The marking backlog per teacher, from their groups' backlogs (GroupSummary): as many
     # rows as the centre has groups, never a count over every decision.
     teacher = "group__teachers__"
@@ -71,7 +73,13 @@ def home(request: HttpRequest) -> HttpResponse:
         # The current learners' enrolments, as the figures count them: no query of its own.
         "enrolment_count": sum(unit.learners for unit in units),
         "staff_count": User.objects.filter(staff_membership__centre=centre).count(),
-        "without_target": paginate(request, without_target, "learners", per_page=2 * OVERVIEW_ROWS),
+        # Counted when the summaries were brought up to date, not on every load.
+        "without_target": paginate(
+            request,
+            Counted(without_target, summary.without_target),
+            "learners",
+            per_page=2 * OVERVIEW_ROWS,
+        ),
         "ungrouped": Learner.objects.current().filter(centre=centre, group__isnull=True).count(),
     }
     return render(request, "tracker/people/centre/home.html", context)

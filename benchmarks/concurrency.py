@@ -230,6 +230,11 @@ def main() -> None:
         from django.db import connection
 
         prepare_database(learners=40, centre=CENTRE)
+        from django.core.management import call_command
+
+        # The dashboard is a whole page: its static files come from the manifest.
+        with open(os.devnull, "w") as quiet:
+            call_command("collectstatic", interactive=False, verbosity=0, stdout=quiet)
         cookies, enrolments = plan()
         from tracker.models import User
 

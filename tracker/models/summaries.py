@@ -134,8 +134,10 @@ class CentreSummary(models.Model):
 
 
 class SummaryMarker(models.Model):
-    """Left by the triggers: a centre with a learner-unit whose summary is missing, or (with
-    ``group``) a group whose backlog lost a learner-unit with work waiting.
+    """Left by the triggers for the next refresh of a centre: with ``enrolment``, that
+    learner-unit's summary is missing (or it was removed); with ``group``, that group's
+    backlog lost a learner-unit with work waiting; with neither, any of the centre's
+    learner-units may be missing (a catalogue change, a learner or group moved).
 
     Not unique on purpose: writers never wait for each other to add one.
     """
@@ -145,6 +147,9 @@ class SummaryMarker(models.Model):
     )
     group = models.ForeignKey(
         TeachingGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False, null=True
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
     )
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ docs/performance.md (*Centre dashboard*).
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models import Count, Exists, Min, Sum
+from django.db.models import Count, Exists, Min, Q, Sum
 
 from tracker.assessment.progress import UnitProgress, progress_for
 from tracker.models import (
@@ -83,9 +83,10 @@ def refresh_summaries(centre: Centre) -> int:
     Costs one query when nothing is missing. Otherwise, in one transaction that writes wait
     for (SQLite's write lock; on PostgreSQL the advisory lock the triggers take shared), it
     clears the centre's markers and rows of another rule, finds the current enrolments of
-    the centre's teaching groups with no summary, writes theirs 2,000 at a time, and adds
-    up again the marking backlog of every group that gained or lost a summary with work
-    waiting.
+    the centre's teaching groups with no summary (those the markers name, or all of them
+    after a change that names none), writes theirs 2,000 at a time, adds up again the
+    marking backlog of every group that gained or lost a summary with work waiting, and
+    the centre's `CentreSummary`.
     """
     rule = settings.EXAM_RESULT_RULE
     if not needs_refresh(centre, rule):
@@ -96,18 +97,31 @@ def refresh_summaries(centre: Centre) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         markers = SummaryMarker.objects.filter(centre=centre)
-        groups = set(markers.filter(group__isnull=False).values_list("group_id", flat=True))
+        groups, enrolments, scan = set(), set(), False
+        for group_id, enrolment_id in markers.values_list("group_id", "enrolment_id"):
+            if group_id:
+                groups.add(group_id)
+            elif enrolment_id:
+                enrolments.add(enrolment_id)
+            else:
+                scan = True
         markers.delete()
-        if EnrolmentSummary.objects.filter(centre=centre).exclude(rule=rule).delete()[0]:
+        other_rule = EnrolmentSummary.objects.filter(
+            Q(rule__lt=rule) | Q(rule__gt=rule), centre=centre
+        ).delete()[0]
+        if other_rule or not CentreSummary.objects.filter(centre=centre, rule=rule).exists():
+            scan = True
             groups |= set(
                 GroupSummary.objects.filter(centre=centre).values_list("group_id", flat=True)
             )
-        missing = list(
+        missing = (
             Enrolment.objects.current()
             .filter(learner__group__centre=centre, summary__isnull=True)
             .order_by("pk")
-            .values_list("pk", flat=True)
         )
+        if not scan:  # only the learner-units the writes named: no scan of the centre
+            missing = missing.filter(pk__in=enrolments)
+        missing = list(missing.values_list("pk", flat=True))
         for start in range(0, len(missing), CHUNK):
             ids = missing[start : start + CHUNK]
             chunk = Enrolment.objects.filter(pk__in=ids).select_related("unit__suite", "learner")

@@ -119,6 +119,7 @@ def refresh_summaries(centre: Centre) -> int:
             .filter(learner__group__centre=centre, summary__isnull=True)
             .order_by("pk")
         )
+        scan = scan or len(enrolments) > CHUNK  # many named: one scan beats a long list
         if not scan:  # only the learner-units the writes named: no scan of the centre
             missing = missing.filter(pk__in=enrolments)
         missing = list(missing.values_list("pk", flat=True))

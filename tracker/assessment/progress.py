@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from criteria import grading
@@ -172,6 +173,11 @@ class UnitProgress:
 
     # `progress_for(with_items=False)`: (achieved, handed in, items) counted without `items`.
     counts: tuple[int, int, int] | None = None
+    # `progress_for(plain_items=True)`: each criterion's or topic's status value, in the
+    # unit's order, and when it was decided (an aware datetime for a criterion's decision
+    # when the caller asked `with_dates=True`, else None), in place of `items`.
+    statuses: list[str] = field(default_factory=list)
+    decided: list = field(default_factory=list)
 
     @property
     def unit(self):
@@ -246,6 +252,7 @@ def progress_for(
     with_assessors: bool = True,
     with_dates: bool = False,
     with_items: bool = True,
+    plain_items: bool = False,
 ) -> list[UnitProgress]:
     """Return the progress of each enrolment (with unit and learner selected).
 
@@ -261,7 +268,19 @@ def progress_for(
     ones read), `exam_results` holds only the graded marks (as `MarkRow`s) and `prediction`
     is a `PredictionRow`; its grades, points and flags are the same as with items. No more
     queries than with items (one fewer when no series has boundaries).
+
+    Exports of many learners pass `plain_items=True` (with `with_assessors=False`): each
+    `UnitProgress` then has no `items`, `next_steps` or `steps`; instead `statuses` holds
+    every criterion's or topic's status value in the unit's order (`Status.NOT_STARTED`
+    where nothing is decided) and `decided` when each was decided (with `with_dates=True`,
+    an aware datetime for criteria, never for topics; else None), and `done`, `submitted`
+    and `total` are counted. `prediction` is a `PredictionRow`; grades, points, exam
+    results (as models, with their boundaries) and flags are the same as with items. The
+    same number of queries as with items. Raises ValueError with `with_assessors=True` or
+    `with_items=False`.
     """
+    if plain_items and (with_assessors or not with_items):
+        raise ValueError("plain_items needs with_assessors=False and with_items=True")
     enrolments = list(enrolments)
     if not enrolments:
         return []
@@ -277,7 +296,7 @@ def progress_for(
         in_order = TopicItem.objects.filter(learning_outcome__unit_id__in=examined).order_by(
             "learning_outcome__number", "order"
         )
-        if with_items:
+        if with_items and not plain_items:
             for topic in in_order.select_related("learning_outcome"):
                 topics[topic.learning_outcome.unit_id].append(topic)
         else:  # counts only: each topic's id and code
@@ -289,7 +308,8 @@ def progress_for(
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
     # Counts only: per enrolment, (item id, kind, status) of each decision achieved or
     # handed in; and the (enrolment id, criterion id) pairs among them, for deadlines.
-    claimed: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    # Plain items: per enrolment, every decision as (item id, kind, status, decided at).
+    claimed: dict[int, list[tuple]] = defaultdict(list)
     handed_in: set[tuple[int, int]] = set()
     if not with_items:
         for enrolment_id, criterion_id, topic_id, status in rows.filter(
@@ -300,6 +320,23 @@ def progress_for(
                 handed_in.add((enrolment_id, criterion_id))
             else:
                 claimed[enrolment_id].append((topic_id, "t", status))
+    elif plain_items:
+        # Per enrolment, (item id, kind, status, decided at) of each decision; a topic's
+        # date is never read (no page or sheet shows it), which saves converting it.
+        decided = (
+            Case(When(criterion_id__isnull=False, then=F("decided_at")))
+            if with_dates
+            else Value(None, output_field=DateTimeField())
+        )
+        for enrolment_id, criterion_id, topic_id, status, at in rows.annotate(
+            plain_decided=decided
+        ).values_list("enrolment_id", "criterion_id", "topic_id", "status", "plain_decided"):
+            if criterion_id:
+                claimed[enrolment_id].append((criterion_id, "c", status, at))
+                if status in HANDED_IN:
+                    handed_in.add((enrolment_id, criterion_id))
+            else:
+                claimed[enrolment_id].append((topic_id, "t", status, at))
     elif with_assessors:
         for decision in rows.select_related("assessor", "resubmission_authorised_by"):
             kind = "c" if decision.criterion_id else "t"
@@ -321,7 +358,7 @@ def progress_for(
     newest_first = Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
         "-predicted_at", "-pk"
     )
-    if with_items:
+    if with_items and not plain_items:
         for prediction in newest_first:
             predictions.setdefault(prediction.enrolment_id, prediction)
     else:
@@ -358,7 +395,7 @@ def progress_for(
         for value in PointsValue.objects.filter(suite_id__in=suite_ids).select_related("suite")
     }
     tables = _points_tables(points_values)
-    if with_items:
+    if with_items and not plain_items:
         handed_in = {
             (enrolment_id, item_id)
             for (enrolment_id, item_id, kind), decision in decisions.items()
@@ -384,11 +421,26 @@ def progress_for(
         unit_id: {(item_id, kind): item.code for item, item_id, kind in items}
         for unit_id, items in keyed.items()
     }
+    # Plain items: each unit's (item id, kind) positions in its order.
+    position_of = {
+        unit_id: {(item_id, kind): index for index, (_, item_id, kind) in enumerate(items)}
+        for unit_id, items in keyed.items()
+        if plain_items
+    }
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
         pk = enrolment.pk
-        if with_items:
+        if plain_items:
+            progress = _plain(
+                enrolment,
+                codes.get(unit.pk, ()),
+                position_of.get(unit.pk, {}),
+                claimed.get(pk, ()),
+                marks[pk],
+                boundaries,
+            )
+        elif with_items:
             items = [
                 ItemStatus(item, decisions.get((pk, item_id, kind)))
                 for item, item_id, kind in keyed.get(unit.pk, ())
@@ -433,6 +485,42 @@ def _counted(
         projected = _grade(codes, frozenset(achieved + pending)) if pending else grade
         progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
     progress.counts = (len(achieved), len(pending), len(codes))
+    return progress
+
+
+HANDED_IN = frozenset((Status.SUBMITTED, Status.ACHIEVED))
+
+
+def _plain(
+    enrolment, codes: tuple, position_of: dict, claimed, marks: list[ExamMark], boundaries
+) -> UnitProgress:
+    """Return the progress of `progress_for(plain_items=True)`: the grades by the same rules
+    as with items, each item's status and decision date in plain lists (`claimed`: the
+    enrolment's decisions, as (item id, kind, status, decided at))."""
+    statuses = [Status.NOT_STARTED] * len(codes)
+    decided = [None] * len(codes)
+    achieved, pending = [], []
+    for item_id, kind, status, at in claimed:
+        index = position_of.get((item_id, kind))
+        if index is None:
+            continue
+        statuses[index] = status
+        decided[index] = at
+        if status == Status.ACHIEVED:
+            achieved.append(codes[index])
+        elif status == Status.SUBMITTED:
+            pending.append(codes[index])
+    if enrolment.unit.is_examined:
+        progress = _examined(enrolment, [], marks, boundaries)
+    elif not codes:
+        progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
+    else:
+        grade = _grade(codes, frozenset(achieved))
+        projected = _grade(codes, frozenset(achieved + pending)) if pending else grade
+        progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
+    progress.counts = (len(achieved), len(pending), len(codes))
+    progress.statuses = statuses
+    progress.decided = decided
     return progress
 
 

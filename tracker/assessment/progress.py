@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from criteria import grading
 from criteria.grading import Grade
-from criteria.models import BoundarySet, Criterion, PointsValue, TopicItem
+from criteria.models import BoundarySet, Criterion, ExamSeries, PointsValue, TopicItem
 from tracker.models import (
     Assignment,
     Decision,
@@ -92,8 +92,9 @@ class ItemRow:
 
 
 class MarkRow:
-    """An exam mark as plain values, for `with_items=False`: the attributes of `ExamMark`
-    grading reads (pk, enrolment_id, series, mark, kind)."""
+    """An exam mark as plain values, for `with_items=False` and `plain_items=True`: the
+    attributes of `ExamMark` grading and the export read (pk, enrolment_id, series, mark,
+    kind)."""
 
     __slots__ = ("pk", "enrolment_id", "series", "mark")
 
@@ -110,6 +111,18 @@ class MarkRow:
     @property
     def kind(self) -> str:
         return self.series.kind
+
+
+# An exam series' fields read beside each mark (`plain_items`), and its attributes.
+SERIES_FIELDS = [
+    "series_id",
+    "series__unit_id",
+    "series__name",
+    "series__kind",
+    "series__centre_id",
+    "series__sat_on",
+]
+SERIES_ATTRIBUTES = ["pk", "unit_id", "name", "kind", "centre_id", "sat_on"]
 
 
 @dataclass
@@ -274,9 +287,10 @@ def progress_for(
     every criterion's or topic's status value in the unit's order (`Status.NOT_STARTED`
     where nothing is decided) and `decided` when each was decided (with `with_dates=True`,
     an aware datetime for criteria, never for topics; else None), and `done`, `submitted`
-    and `total` are counted. `prediction` is a `PredictionRow`; grades, points, exam
-    results (as models, with their boundaries) and flags are the same as with items. The
-    same number of queries as with items. Raises ValueError with `with_assessors=True` or
+    and `total` are counted. `prediction` is a `PredictionRow` and each exam result's mark
+    a `MarkRow` (its series a full `ExamSeries`, one per series); grades, points, exam
+    results (graded or not, with their boundaries) and flags are the same as with items.
+    The same number of queries as with items. Raises ValueError with `with_assessors=True` or
     `with_items=False`.
     """
     if plain_items and (with_assessors or not with_items):
@@ -371,7 +385,22 @@ def progress_for(
         # Only the boundaries of series these marks were entered against: a mark can only
         # name a shared OCR series or its own centre's mock, so no other centre's show.
         graded = BoundarySet.objects.filter(series__marks__enrolment_id__in=enrolment_ids)
-        if with_items:
+        if plain_items:
+            # Every mark as plain values, each series made once and shared by its marks.
+            boundaries = {b.series_id: b for b in graded.distinct()}
+            series_by_id: dict[int, ExamSeries] = {}
+            for pk, enrolment_id, value, *series_fields in (
+                ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
+                .order_by("pk")
+                .values_list("pk", "enrolment_id", "mark", *SERIES_FIELDS)
+            ):
+                series = series_by_id.get(series_fields[0])
+                if series is None:
+                    series = series_by_id[series_fields[0]] = ExamSeries(
+                        **dict(zip(SERIES_ATTRIBUTES, series_fields, strict=True))
+                    )
+                marks[enrolment_id].append(MarkRow(pk, enrolment_id, series, value))
+        elif with_items:
             boundaries = {b.series_id: b for b in graded.distinct()}
             for mark in (
                 ExamMark.objects.filter(enrolment_id__in=enrolment_ids)

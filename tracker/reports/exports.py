@@ -20,7 +20,13 @@ from openpyxl.utils import get_column_letter
 from criteria.grading import Grade
 from criteria.models import PointsValue, Suite, TopicItem, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
-from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
+from tracker.lib.spreadsheets import (
+    STATUS_FILLS,
+    CellMaker,
+    excel_serial,
+    header_block,
+    set_widths,
+)
 from tracker.models import (
     Centre,
     Decision,
@@ -449,6 +455,7 @@ class _UnitRows:
         self.examined = unit.is_examined
         self.status_cells: dict[str, object] = {}
         self.no_date = None
+        self.dated = self.cell.numbers(DATE)
         self.zone = timezone.get_current_timezone()
 
     def status_cell(self, status: str):
@@ -482,11 +489,11 @@ class _UnitRows:
         else:
             if self.no_date is None:
                 self.no_date = cell.repeated(None, number_format=DATE)
-            no_date, zone = self.no_date, self.zone
+            no_date, dated, zone = self.no_date, self.dated, self.zone
             for status, decided in zip(entry.statuses, entry.decided, strict=True):
                 row.append(cells.get(status) or self.status_cell(status))
                 row.append(
-                    cell(decided.astimezone(zone).replace(tzinfo=None), number_format=DATE)
+                    dated(excel_serial(decided.astimezone(zone).replace(tzinfo=None)))
                     if decided
                     else no_date
                 )

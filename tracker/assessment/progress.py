@@ -322,8 +322,7 @@ def progress_for(
     rows = Decision.objects.filter(enrolment_id__in=enrolment_ids).order_by()
     # Counts only: per enrolment, (item id, kind, status) of each decision achieved or
     # handed in; and the (enrolment id, criterion id) pairs among them, for deadlines.
-    # Plain items: per enrolment, every decision as (item id, kind, status, decided at).
-    claimed: dict[int, list[tuple]] = defaultdict(list)
+    claimed: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     handed_in: set[tuple[int, int]] = set()
     if not with_items:
         for enrolment_id, criterion_id, topic_id, status in rows.filter(
@@ -335,8 +334,9 @@ def progress_for(
             else:
                 claimed[enrolment_id].append((topic_id, "t", status))
     elif plain_items:
-        # Per enrolment, (item id, kind, status, decided at) of each decision; a topic's
-        # date is never read (no page or sheet shows it), which saves converting it.
+        slots = _plain_slots(enrolments, criteria, topics, examined)
+        # A topic's date is never read (no page or sheet shows it): not converting it
+        # saves most of the time a timestamp costs.
         decided = (
             Case(When(criterion_id__isnull=False, then=F("decided_at")))
             if with_dates
@@ -346,11 +346,20 @@ def progress_for(
             plain_decided=decided
         ).values_list("enrolment_id", "criterion_id", "topic_id", "status", "plain_decided"):
             if criterion_id:
-                claimed[enrolment_id].append((criterion_id, "c", status, at))
                 if status in HANDED_IN:
                     handed_in.add((enrolment_id, criterion_id))
+                where = slots.criterion_at.get(criterion_id)
+                if where is not None:
+                    unit_id, statuses, dates = slots.of[enrolment_id]
+                    if unit_id == where[0]:
+                        statuses[where[1]] = status
+                        dates[where[1]] = at
             else:
-                claimed[enrolment_id].append((topic_id, "t", status, at))
+                where = slots.topic_at.get(topic_id)
+                if where is not None:
+                    unit_id, statuses, _ = slots.of[enrolment_id]
+                    if unit_id == where[0]:
+                        statuses[where[1]] = status
     elif with_assessors:
         for decision in rows.select_related("assessor", "resubmission_authorised_by"):
             kind = "c" if decision.criterion_id else "t"
@@ -450,26 +459,22 @@ def progress_for(
         unit_id: {(item_id, kind): item.code for item, item_id, kind in items}
         for unit_id, items in keyed.items()
     }
-    # Plain items: each unit's (item id, kind) positions in its order.
-    position_of = {
-        unit_id: {(item_id, kind): index for index, (_, item_id, kind) in enumerate(items)}
-        for unit_id, items in keyed.items()
-        if plain_items
-    }
+    points_memo: dict = {}
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
         pk = enrolment.pk
         if plain_items:
+            _, statuses, dates = slots.of[pk]
             progress = _plain(
-                enrolment,
-                codes.get(unit.pk, ()),
-                position_of.get(unit.pk, {}),
-                claimed.get(pk, ()),
-                marks[pk],
-                boundaries,
+                enrolment, codes.get(unit.pk, ()), statuses, dates, marks[pk], boundaries
             )
-        elif with_items:
+            progress.prediction = predictions.get(pk)
+            _add_points(progress, tables.get(unit.suite_id), points_values, points_memo)
+            _add_flags(progress, late.get(pk, []))
+            result.append(progress)
+            continue
+        if with_items:
             items = [
                 ItemStatus(item, decisions.get((pk, item_id, kind)))
                 for item, item_id, kind in keyed.get(unit.pk, ())
@@ -520,36 +525,78 @@ def _counted(
 HANDED_IN = frozenset((Status.SUBMITTED, Status.ACHIEVED))
 
 
+@dataclass
+class _PlainSlots:
+    """Where `progress_for(plain_items=True)` puts each decision: every enrolment's
+    (unit id, statuses, dates) lists, one place per criterion or topic in the unit's order,
+    and the (unit id, place) of each criterion (centre-assessed units) and topic (examined
+    units) by id."""
+
+    of: dict[int, tuple[int, list, list]]
+    criterion_at: dict[int, tuple[int, int]]
+    topic_at: dict[int, tuple[int, int]]
+
+
+def _plain_slots(enrolments, criteria: dict, topics: dict, examined: set) -> _PlainSlots:
+    criterion_at = {
+        criterion.pk: (unit_id, index)
+        for unit_id, unit_criteria in criteria.items()
+        if unit_id not in examined
+        for index, criterion in enumerate(unit_criteria)
+    }
+    topic_at = {
+        topic.pk: (unit_id, index)
+        for unit_id, unit_topics in topics.items()
+        for index, topic in enumerate(unit_topics)
+    }
+    # As `keyed` in progress_for: an examined unit's topics, another unit's criteria.
+    sizes = {
+        unit_id: len(topics.get(unit_id, ()) if unit_id in examined else criteria.get(unit_id, ()))
+        for unit_id in {enrolment.unit_id for enrolment in enrolments}
+    }
+    # A topic is never dated: the examined units' learners share one list of no dates.
+    undated = {unit_id: [None] * sizes[unit_id] for unit_id in examined}
+    of = {}
+    for enrolment in enrolments:
+        unit_id = enrolment.unit_id
+        size = sizes[unit_id]
+        of[enrolment.pk] = (
+            unit_id,
+            [Status.NOT_STARTED] * size,
+            undated[unit_id] if unit_id in examined else [None] * size,
+        )
+    return _PlainSlots(of, criterion_at, topic_at)
+
+
 def _plain(
-    enrolment, codes: tuple, position_of: dict, claimed, marks: list[ExamMark], boundaries
+    enrolment, codes: tuple, statuses: list, dates: list, marks: list, boundaries
 ) -> UnitProgress:
     """Return the progress of `progress_for(plain_items=True)`: the grades by the same rules
-    as with items, each item's status and decision date in plain lists (`claimed`: the
-    enrolment's decisions, as (item id, kind, status, decided at))."""
-    statuses = [Status.NOT_STARTED] * len(codes)
-    decided = [None] * len(codes)
-    achieved, pending = [], []
-    for item_id, kind, status, at in claimed:
-        index = position_of.get((item_id, kind))
-        if index is None:
-            continue
-        statuses[index] = status
-        decided[index] = at
-        if status == Status.ACHIEVED:
-            achieved.append(codes[index])
-        elif status == Status.SUBMITTED:
-            pending.append(codes[index])
+    as with items, from each item's status (`statuses`, in the order of `codes`) and with
+    `dates` as its decision dates. The examined units' `dates` are shared: never change
+    them."""
+    achieved_count = statuses.count(Status.ACHIEVED)
+    pending_count = statuses.count(Status.SUBMITTED)
     if enrolment.unit.is_examined:
         progress = _examined(enrolment, [], marks, boundaries)
     elif not codes:
         progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
     else:
-        grade = _grade(codes, frozenset(achieved))
-        projected = _grade(codes, frozenset(achieved + pending)) if pending else grade
+        achieved = frozenset(
+            code for code, status in zip(codes, statuses, strict=True) if status == Status.ACHIEVED
+        )
+        grade = _grade(codes, achieved)
+        if pending_count:
+            handed_in = frozenset(
+                code for code, status in zip(codes, statuses, strict=True) if status in HANDED_IN
+            )
+            projected = _grade(codes, handed_in)
+        else:
+            projected = grade
         progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
-    progress.counts = (len(achieved), len(pending), len(codes))
+    progress.counts = (achieved_count, pending_count, len(codes))
     progress.statuses = statuses
-    progress.decided = decided
+    progress.decided = dates
     return progress
 
 
@@ -699,27 +746,43 @@ def _points_tables(points_values: dict) -> dict[int, grading.PointsTable]:
     return tables
 
 
-def _add_points(progress: UnitProgress, table: grading.PointsTable | None, points_values) -> None:
+def _add_points(
+    progress: UnitProgress, table: grading.PointsTable | None, points_values, memo=None
+) -> None:
     """Set the unit's points by `grading.unit_points`; a grade with no entry in the suite's
-    table gets no points and shows as unverified, never an error."""
+    table gets no points and shows as unverified, never an error. `memo`, a dict kept for
+    one call of `progress_for`, remembers each unit's (points, verified) by grade."""
     unit = progress.unit
-    size = 1 if unit.suite.points_basis == "credit" else unit.glh
 
     def lookup(grade: Grade) -> tuple[int | None, bool]:
-        if grade is Grade.U:
-            return 0, True
-        value = points_values.get((unit.suite_id, size, grade.value))
-        if table is None or value is None:
-            return None, False
-        try:
-            points = grading.unit_points(grade, table, glh=unit.glh, credits=unit.credits or 1)
-        except grading.GradingError:
-            return None, False
-        return points, value.verified
+        if memo is None:
+            return _unit_points(unit, grade, table, points_values)
+        found = memo.get((unit.pk, grade))
+        if found is None:
+            found = memo[unit.pk, grade] = _unit_points(unit, grade, table, points_values)
+        return found
 
     progress.points, verified = lookup(progress.achieved)
     progress.projected_points, projected_verified = lookup(progress.projected)
     progress.points_verified = verified and projected_verified
+
+
+def _unit_points(
+    unit, grade: Grade, table: grading.PointsTable | None, points_values
+) -> tuple[int | None, bool]:
+    """Return (points, verified) for a unit's grade: (None, False) when the suite's table
+    has no entry for it."""
+    if grade is Grade.U:
+        return 0, True
+    size = 1 if unit.suite.points_basis == "credit" else unit.glh
+    value = points_values.get((unit.suite_id, size, grade.value))
+    if table is None or value is None:
+        return None, False
+    try:
+        points = grading.unit_points(grade, table, glh=unit.glh, credits=unit.credits or 1)
+    except grading.GradingError:
+        return None, False
+    return points, value.verified
 
 
 def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> None:

@@ -88,6 +88,16 @@ def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
+def plain_text(value: str) -> str | None:
+    """Return the text cleaned for a workbook when it can be appended bare to any sheet
+    (it cannot be read as a formula or an error code), else None: then make its cell in
+    each sheet with that sheet's `CellMaker`, which keeps it text."""
+    text = workbook_text(value)
+    if looks_like_formula(text) or text in ERROR_CODES:
+        return None
+    return text
+
+
 def put(sheet: Worksheet, row: int, column: int, value: object, *, font=None) -> Cell:
     """Write a value into a cell of an ordinary (not write-only) sheet and return the cell.
 

@@ -25,6 +25,7 @@ from tracker.lib.spreadsheets import (
     CellMaker,
     excel_serial,
     header_block,
+    plain_text,
     set_widths,
 )
 from tracker.models import (
@@ -116,17 +117,19 @@ def write_workbook(scope: ExportScope, handle) -> None:
         qualification_totals = qualification_columns.QualificationTotals()
         unit_tables = [(unit, _UnitRows(book, unit, lines)) for unit in scope.units]
         iv = _iv_table(book, lines)  # created now: the sheets keep their order in the book
+        suite_ids = _suite_ids(scope)
         for learner, progress, qualification in with_qualifications(
             _progress_by_learner(scope), CHUNK
         ):
-            summary_row = _summary_row(summary.cell, scope, learner, progress)
+            who = _Who.of(learner)
+            summary_row = _summary_row(summary.cell, scope, learner, progress, who, suite_ids)
             summary.append(summary_row + qualification_columns.cells(summary.cell, qualification))
             totals.add(progress)
             qualification_totals.add(qualification)
             for unit, rows in unit_tables:
                 entry = progress.get(unit.pk)
                 if entry is not None:
-                    rows.append(learner, entry)
+                    rows.append(learner, entry, who)
         for values in iv_rows(scope):
             iv.append(
                 [
@@ -240,21 +243,61 @@ def _suite_ids(scope: ExportScope) -> list[int]:
     return list(dict.fromkeys(unit.suite_id for unit in scope.units))
 
 
-def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress) -> list:
+@dataclass
+class _Who:
+    """A learner's candidate number, full name ("First Last") and group as every sheet
+    writes them: cleaned once and shared while plain text (`plain_text`); None where the
+    text needs a cell object, which belongs to one sheet, so each sheet makes its own."""
+
+    learner: Learner
+    number: str | None
+    name: str | None
+    group: str | None
+
+    @classmethod
+    def of(cls, learner: Learner) -> "_Who":
+        return cls(
+            learner,
+            plain_text(learner.candidate_number),
+            plain_text(f"{learner.first_name} {learner.last_name}"),
+            plain_text(_group_name(learner)),
+        )
+
+    def cells(self, cell: CellMaker) -> tuple:
+        """(number, name, group) for the sheet whose cells `cell` makes."""
+        learner = self.learner
+        return (
+            self.number if self.number is not None else cell(learner.candidate_number),
+            self.name
+            if self.name is not None
+            else cell(f"{learner.first_name} {learner.last_name}"),
+            self.group if self.group is not None else cell(_group_name(learner)),
+        )
+
+
+def _group_name(learner: Learner) -> str:
+    return learner.group.name if learner.group else ""
+
+
+def _summary_row(
+    cell: CellMaker,
+    scope: ExportScope,
+    learner: Learner,
+    progress,
+    who: _Who | None = None,
+    suite_ids: list[int] | None = None,
+) -> list:
     """Return a learner's Summary row: who they are, then per unit the grades achieved,
     projected and predicted, the target and the points, then the points totals (achieved,
     projected) of each suite, never added across suites, and the flags.
 
     The expected grade (the prediction, else the projected grade) is coloured by
-    `_target_fill`; an examined unit with no real exam result reads "not sat".
+    `_target_fill`; an examined unit with no real exam result reads "not sat". `who` and
+    `suite_ids` save working them out again when the caller has them.
     """
-    row = [
-        cell(learner.candidate_number),
-        cell(learner.first_name),
-        cell(learner.last_name),
-        cell(learner.group.name if learner.group else ""),
-    ]
-    totals = {suite_id: [0, 0] for suite_id in _suite_ids(scope)}
+    number, _, group = (who or _Who.of(learner)).cells(cell)
+    row = [number, cell(learner.first_name), cell(learner.last_name), group]
+    totals = {suite_id: [0, 0] for suite_id in suite_ids or _suite_ids(scope)}
     verified = True
     flags = []
     for unit in scope.units:
@@ -467,12 +510,10 @@ class _UnitRows:
             )
         return found
 
-    def append(self, learner: Learner, entry: UnitProgress) -> None:
+    def append(self, learner: Learner, entry: UnitProgress, who: _Who | None = None) -> None:
         cell = self.cell
         row = [
-            cell(learner.candidate_number),
-            cell(f"{learner.first_name} {learner.last_name}"),
-            cell(learner.group.name if learner.group else ""),
+            *(who or _Who.of(learner)).cells(cell),
             _achieved_label(entry),
             entry.projected.label,
         ]

@@ -66,18 +66,21 @@ def sheet_title(text: str, taken: set[str]) -> str:
 
 # Day 0 of Excel's (and openpyxl's default) 1900 date system.
 EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 SECONDS_PER_DAY = 86400
 
 
 def excel_serial(value: datetime) -> float:
-    """Return the number a workbook stores for a naive date and time: whole days since
-    30 December 1899 plus the time of day as a fraction of a day (the 1900 date system).
+    """Return the number a workbook stores for a date and time as it reads (its tzinfo, if
+    any, is not looked at: pass the local time): whole days since 30 December 1899 plus the
+    time of day as a fraction of a day (the 1900 date system).
 
     A cell holding it with a date number format is the same, in the file, as the cell
-    openpyxl writes for the datetime itself, and costs openpyxl less. Before 1 March 1900
-    one day is taken off, as Excel (and openpyxl) count a 29 February 1900 that never was.
+    openpyxl writes for the naive datetime itself, and costs openpyxl less. Before 1 March
+    1900 one day is taken off, as Excel (and openpyxl) count a 29 February 1900 that never
+    was.
     """
-    days = (value - EXCEL_EPOCH).days
+    days = value.toordinal() - EXCEL_EPOCH_ORDINAL
     if 0 < days <= 60:
         days -= 1
     seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 10**6
@@ -202,9 +205,8 @@ class CellMaker:
                 made = self(value, number_format=number_format)
                 style = made._style
                 return made
-            result = WriteOnlyCell(sheet, value=value)
-            result._style = copy(style)
-            return result
+            # A write-only cell (row and column 1) given a copy of the style array.
+            return Cell(sheet, 1, 1, value, style_array=style)
 
         return make
 

@@ -533,11 +533,8 @@ class _UnitRows:
             no_date, dated, zone = self.no_date, self.dated, self.zone
             for status, decided in zip(entry.statuses, entry.decided, strict=True):
                 row.append(cells.get(status) or self.status_cell(status))
-                row.append(
-                    dated(excel_serial(decided.astimezone(zone).replace(tzinfo=None)))
-                    if decided
-                    else no_date
-                )
+                # The local date and time, as the site shows it.
+                row.append(dated(excel_serial(decided.astimezone(zone))) if decided else no_date)
         self.table.append(row)
 
 

@@ -1,6 +1,7 @@
 import io
 import zipfile
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -14,6 +15,7 @@ from tracker.lib.spreadsheets import (
     cell,
     csv_cell,
     excel_serial,
+    plain_text,
     put,
     workbook_text,
 )
@@ -101,6 +103,15 @@ def test_csv_cells_never_start_a_formula(value, written):
 )
 def test_excel_serial_is_the_number_openpyxl_writes_for_the_datetime(value):
     assert excel_serial(value) == to_excel(value)
+    # The time as it reads, whatever the zone: the caller passes local time.
+    assert excel_serial(value.replace(tzinfo=ZoneInfo("Europe/London"))) == to_excel(value)
+
+
+def test_plain_text_is_cleaned_text_that_may_go_bare_into_a_sheet():
+    assert plain_text("13HSC1\x0b") == "13HSC1\n"
+    assert plain_text("=1+1") is None
+    assert plain_text("-Smith") is None
+    assert plain_text("#N/A") is None
 
 
 def saved_sheet_xml(values: list, *, as_numbers: bool) -> bytes:

@@ -347,9 +347,19 @@ def compare(sizes: list[int], revision: str, rounds: int) -> None:
                 # The floor writes the current export's cells back (its matrix).
                 cells = child("--child", "matrix", "--input", book, "--output", matrix)["cells"]
                 floors.append(child("--child", "floor", "--input", matrix, "--output", floor))
+                print(f"  {load_average()}", file=sys.stderr, flush=True)
             mine = [run["seconds"] for run in runs["current"]]
             theirs = [run["seconds"] for run in runs[name]]
             bare = [run["seconds"] for run in floors]
+            # Each round on its own (to stderr, so the table stays a table).
+            for number, (a, b, f) in enumerate(zip(mine, theirs, bare, strict=True), start=1):
+                print(
+                    f"round {number}: current {a:.2f} s, {name} {b:.2f} s, floor {f:.2f} s; "
+                    f"current × floor {a / f:.2f}, {name} × floor {b / f:.2f}, "
+                    f"current × {name} {a / b:.2f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             ours, base, ratio = paired(mine, theirs)
             _, _, ours_floor = paired(mine, bare)
             _, _, base_floor = paired(theirs, bare)

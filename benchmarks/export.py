@@ -334,7 +334,9 @@ def compare(sizes: list[int], revision: str, rounds: int) -> None:
             f"| current peak MB (growth) | {name} peak MB (growth) |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        book, matrix, floor = (f"{scratch}/{n}" for n in ("export.xlsx", "m", "floor.xlsx"))
+        matrix, floor = f"{scratch}/m", f"{scratch}/floor.xlsx"
+        # Each side's workbook in a file of its own: the floor is the current one's cells.
+        books = {side: f"{scratch}/export-{number}.xlsx" for number, side in enumerate(sides)}
         for size in sizes:
             centre = centre_number(size)
             runs = {side: [] for side in sides}
@@ -342,10 +344,20 @@ def compare(sizes: list[int], revision: str, rounds: int) -> None:
             for _ in range(rounds):
                 for side, env in sides.items():
                     runs[side].append(
-                        child("--child", "export", "--centre", centre, "--output", book, env=env)
+                        child(
+                            "--child",
+                            "export",
+                            "--centre",
+                            centre,
+                            "--output",
+                            books[side],
+                            env=env,
+                        )
                     )
                 # The floor writes the current export's cells back (its matrix).
-                cells = child("--child", "matrix", "--input", book, "--output", matrix)["cells"]
+                cells = child("--child", "matrix", "--input", books["current"], "--output", matrix)[
+                    "cells"
+                ]
                 floors.append(child("--child", "floor", "--input", matrix, "--output", floor))
                 print(f"  {load_average()}", file=sys.stderr, flush=True)
             mine = [run["seconds"] for run in runs["current"]]

@@ -465,6 +465,7 @@ def progress_for(
         for unit_id, items in keyed.items()
     }
     points_memo: dict = {}
+    exam_memo: dict = {}
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
@@ -472,7 +473,13 @@ def progress_for(
         if plain_items:
             _, statuses, dates = slots.of[pk]
             progress = _plain(
-                enrolment, codes.get(unit.pk, ()), statuses, dates, marks[pk], boundaries
+                enrolment,
+                codes.get(unit.pk, ()),
+                statuses,
+                dates,
+                marks[pk],
+                boundaries,
+                exam_memo,
             )
             progress.prediction = predictions.get(pk)
             _add_points(progress, tables.get(unit.suite_id), points_values, points_memo)
@@ -590,7 +597,7 @@ def _plain_slots(enrolments, criteria: dict, topics: dict, examined: set) -> _Pl
 
 
 def _plain(
-    enrolment, codes: tuple, statuses: list, dates: list, marks: list, boundaries
+    enrolment, codes: tuple, statuses: list, dates: list, marks: list, boundaries, memo: dict
 ) -> UnitProgress:
     """Return the progress of `progress_for(plain_items=True)`: the grades by the same rules
     as with items, from each item's status (`statuses`, in the order of `codes`) and with
@@ -599,7 +606,7 @@ def _plain(
     achieved_count = statuses.count(Status.ACHIEVED)
     pending_count = statuses.count(Status.SUBMITTED)
     if enrolment.unit.is_examined:
-        progress = _examined(enrolment, [], marks, boundaries)
+        progress = _examined(enrolment, [], marks, boundaries, memo)
     elif not codes:
         progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
     else:
@@ -675,18 +682,29 @@ def _highest(codes: tuple[str, ...]) -> Grade:
     return grading.centre_assessed_grade(list(codes), list(codes))
 
 
-def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgress:
+def _examined(enrolment, items, marks: list[ExamMark], boundaries, memo=None) -> UnitProgress:
+    """The progress of an examined unit from its marks. `memo`, a dict kept for one call
+    of `progress_for`, remembers each series' sort key and each (series, mark)'s grade."""
     unit = enrolment.unit
     results = []
     for mark in marks:
         series = boundaries.get(mark.series_id)
-        grade = (
-            grading.examined_grade(mark.mark, series.boundaries(), unit.near_pass)
-            if series
-            else None
-        )
+        if series is None:
+            grade = None
+        elif memo is None:
+            grade = grading.examined_grade(mark.mark, series.boundaries(), unit.near_pass)
+        else:
+            key = (series.series_id, mark.mark, unit.near_pass)
+            grade = memo.get(key)
+            if grade is None:
+                grade = memo[key] = grading.examined_grade(
+                    mark.mark, series.boundaries(), unit.near_pass
+                )
         results.append(ExamResult(mark, series, grade))
-    results.sort(key=lambda result: series_order(result.mark.series))
+    if memo is None:
+        results.sort(key=lambda result: series_order(result.mark.series))
+    else:
+        results.sort(key=lambda result: _series_order(result.mark.series, memo))
     real = [r for r in results if r.mark.kind == ExamMark.Kind.REAL and r.grade is not None]
     mocks = [r for r in results if r.grade is not None]
     counting = counting_result(real)
@@ -727,6 +745,15 @@ def series_order(series) -> tuple:
     an old series' mark must not make it the latest."""
     when = series_date(series)
     return (when is not None, when or date.min, series.pk)
+
+
+def _series_order(series, memo: dict) -> tuple:
+    """`series_order`, remembered in `memo` by series id (one call of `progress_for`)."""
+    key = ("order", series.pk)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = series_order(series)
+    return found
 
 
 def counting_result(real: list[ExamResult]) -> ExamResult | None:

@@ -334,7 +334,9 @@ def compare(sizes: list[int], revision: str, rounds: int) -> None:
             f"| current peak MB (growth) | {name} peak MB (growth) |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        book, matrix, floor = (f"{scratch}/{n}" for n in ("export.xlsx", "m", "floor.xlsx"))
+        matrix, floor = f"{scratch}/m", f"{scratch}/floor.xlsx"
+        # Each side's workbook in a file of its own: the floor is the current one's cells.
+        books = {side: f"{scratch}/export-{number}.xlsx" for number, side in enumerate(sides)}
         for size in sizes:
             centre = centre_number(size)
             runs = {side: [] for side in sides}
@@ -342,14 +344,34 @@ def compare(sizes: list[int], revision: str, rounds: int) -> None:
             for _ in range(rounds):
                 for side, env in sides.items():
                     runs[side].append(
-                        child("--child", "export", "--centre", centre, "--output", book, env=env)
+                        child(
+                            "--child",
+                            "export",
+                            "--centre",
+                            centre,
+                            "--output",
+                            books[side],
+                            env=env,
+                        )
                     )
                 # The floor writes the current export's cells back (its matrix).
-                cells = child("--child", "matrix", "--input", book, "--output", matrix)["cells"]
+                cells = child("--child", "matrix", "--input", books["current"], "--output", matrix)[
+                    "cells"
+                ]
                 floors.append(child("--child", "floor", "--input", matrix, "--output", floor))
+                print(f"  {load_average()}", file=sys.stderr, flush=True)
             mine = [run["seconds"] for run in runs["current"]]
             theirs = [run["seconds"] for run in runs[name]]
             bare = [run["seconds"] for run in floors]
+            # Each round on its own (to stderr, so the table stays a table).
+            for number, (a, b, f) in enumerate(zip(mine, theirs, bare, strict=True), start=1):
+                print(
+                    f"round {number}: current {a:.2f} s, {name} {b:.2f} s, floor {f:.2f} s; "
+                    f"current × floor {a / f:.2f}, {name} × floor {b / f:.2f}, "
+                    f"current × {name} {a / b:.2f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             ours, base, ratio = paired(mine, theirs)
             _, _, ours_floor = paired(mine, bare)
             _, _, base_floor = paired(theirs, bare)

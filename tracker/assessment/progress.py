@@ -9,15 +9,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from criteria import grading
 from criteria.grading import Grade
-from criteria.models import BoundarySet, Criterion, PointsValue, TopicItem
+from criteria.models import BoundarySet, Criterion, ExamSeries, PointsValue, TopicItem
 from tracker.models import (
     Assignment,
     Decision,
@@ -91,8 +94,9 @@ class ItemRow:
 
 
 class MarkRow:
-    """An exam mark as plain values, for `with_items=False`: the attributes of `ExamMark`
-    grading reads (pk, enrolment_id, series, mark, kind)."""
+    """An exam mark as plain values, for `with_items=False` and `plain_items=True`: the
+    attributes of `ExamMark` grading and the export read (pk, enrolment_id, series, mark,
+    kind)."""
 
     __slots__ = ("pk", "enrolment_id", "series", "mark")
 
@@ -109,6 +113,18 @@ class MarkRow:
     @property
     def kind(self) -> str:
         return self.series.kind
+
+
+# An exam series' fields read beside each mark (`plain_items`), and its attributes.
+SERIES_FIELDS = [
+    "series_id",
+    "series__unit_id",
+    "series__name",
+    "series__kind",
+    "series__centre_id",
+    "series__sat_on",
+]
+SERIES_ATTRIBUTES = ["pk", "unit_id", "name", "kind", "centre_id", "sat_on"]
 
 
 @dataclass
@@ -172,6 +188,11 @@ class UnitProgress:
 
     # `progress_for(with_items=False)`: (achieved, handed in, items) counted without `items`.
     counts: tuple[int, int, int] | None = None
+    # `progress_for(plain_items=True)`: each criterion's or topic's status value, in the
+    # unit's order, and when it was decided (an aware datetime for a criterion's decision
+    # when the caller asked `with_dates=True`, else None), in place of `items`.
+    statuses: list[str] = field(default_factory=list)
+    decided: list = field(default_factory=list)
 
     @property
     def unit(self):
@@ -246,6 +267,7 @@ def progress_for(
     with_assessors: bool = True,
     with_dates: bool = False,
     with_items: bool = True,
+    plain_items: bool = False,
 ) -> list[UnitProgress]:
     """Return the progress of each enrolment (with unit and learner selected).
 
@@ -261,7 +283,20 @@ def progress_for(
     ones read), `exam_results` holds only the graded marks (as `MarkRow`s) and `prediction`
     is a `PredictionRow`; its grades, points and flags are the same as with items. No more
     queries than with items (one fewer when no series has boundaries).
+
+    Exports of many learners pass `plain_items=True` (with `with_assessors=False`): each
+    `UnitProgress` then has no `items`, `next_steps` or `steps`; instead `statuses` holds
+    every criterion's or topic's status value in the unit's order (`Status.NOT_STARTED`
+    where nothing is decided) and `decided` when each was decided (with `with_dates=True`,
+    an aware datetime for criteria, never for topics; else None), and `done`, `submitted`
+    and `total` are counted. `prediction` is a `PredictionRow` and each exam result's mark
+    a `MarkRow` (its series a full `ExamSeries`, one per series); grades, points, exam
+    results (graded or not, with their boundaries) and flags are the same as with items.
+    The same number of queries as with items. Raises ValueError with `with_assessors=True` or
+    `with_items=False`.
     """
+    if plain_items and (with_assessors or not with_items):
+        raise ValueError("plain_items needs with_assessors=False and with_items=True")
     enrolments = list(enrolments)
     if not enrolments:
         return []
@@ -277,7 +312,7 @@ def progress_for(
         in_order = TopicItem.objects.filter(learning_outcome__unit_id__in=examined).order_by(
             "learning_outcome__number", "order"
         )
-        if with_items:
+        if with_items and not plain_items:
             for topic in in_order.select_related("learning_outcome"):
                 topics[topic.learning_outcome.unit_id].append(topic)
         else:  # counts only: each topic's id and code
@@ -300,6 +335,36 @@ def progress_for(
                 handed_in.add((enrolment_id, criterion_id))
             else:
                 claimed[enrolment_id].append((topic_id, "t", status))
+    elif plain_items:
+        slots = _plain_slots(enrolments, criteria, topics, examined)
+        zone = connection.timezone if settings.USE_TZ else None  # looked up once
+        # A topic's date is never read (no page or sheet shows it): not converting it
+        # saves most of the time a timestamp costs. The criteria's come back as the
+        # database hands a CASE over a timestamp (no converter: `_stored_datetime`).
+        decided = (
+            Case(When(criterion_id__isnull=False, then=F("decided_at")), output_field=TextField())
+            if with_dates
+            else Value(None, output_field=TextField())
+        )
+        for enrolment_id, criterion_id, topic_id, status, at in rows.annotate(
+            plain_decided=decided
+        ).values_list("enrolment_id", "criterion_id", "topic_id", "status", "plain_decided"):
+            if criterion_id:
+                if status in HANDED_IN:
+                    handed_in.add((enrolment_id, criterion_id))
+                where = slots.criterion_at.get(criterion_id)
+                if where is not None:
+                    unit_id, statuses, dates = slots.of[enrolment_id]
+                    if unit_id == where[0]:
+                        statuses[where[1]] = status
+                        if at is not None:
+                            dates[where[1]] = _stored_datetime(at, zone)
+            else:
+                where = slots.topic_at.get(topic_id)
+                if where is not None:
+                    unit_id, statuses, _ = slots.of[enrolment_id]
+                    if unit_id == where[0]:
+                        statuses[where[1]] = status
     elif with_assessors:
         for decision in rows.select_related("assessor", "resubmission_authorised_by"):
             kind = "c" if decision.criterion_id else "t"
@@ -321,7 +386,7 @@ def progress_for(
     newest_first = Prediction.objects.filter(enrolment_id__in=enrolment_ids).order_by(
         "-predicted_at", "-pk"
     )
-    if with_items:
+    if with_items and not plain_items:
         for prediction in newest_first:
             predictions.setdefault(prediction.enrolment_id, prediction)
     else:
@@ -334,7 +399,22 @@ def progress_for(
         # Only the boundaries of series these marks were entered against: a mark can only
         # name a shared OCR series or its own centre's mock, so no other centre's show.
         graded = BoundarySet.objects.filter(series__marks__enrolment_id__in=enrolment_ids)
-        if with_items:
+        if plain_items:
+            # Every mark as plain values, each series made once and shared by its marks.
+            boundaries = {b.series_id: b for b in graded.distinct()}
+            series_by_id: dict[int, ExamSeries] = {}
+            for pk, enrolment_id, value, *series_fields in (
+                ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
+                .order_by("pk")
+                .values_list("pk", "enrolment_id", "mark", *SERIES_FIELDS)
+            ):
+                series = series_by_id.get(series_fields[0])
+                if series is None:
+                    series = series_by_id[series_fields[0]] = ExamSeries(
+                        **dict(zip(SERIES_ATTRIBUTES, series_fields, strict=True))
+                    )
+                marks[enrolment_id].append(MarkRow(pk, enrolment_id, series, value))
+        elif with_items:
             boundaries = {b.series_id: b for b in graded.distinct()}
             for mark in (
                 ExamMark.objects.filter(enrolment_id__in=enrolment_ids)
@@ -358,7 +438,7 @@ def progress_for(
         for value in PointsValue.objects.filter(suite_id__in=suite_ids).select_related("suite")
     }
     tables = _points_tables(points_values)
-    if with_items:
+    if with_items and not plain_items:
         handed_in = {
             (enrolment_id, item_id)
             for (enrolment_id, item_id, kind), decision in decisions.items()
@@ -384,10 +464,28 @@ def progress_for(
         unit_id: {(item_id, kind): item.code for item, item_id, kind in items}
         for unit_id, items in keyed.items()
     }
+    points_memo: dict = {}
+    exam_memo: dict = {}
     result = []
     for enrolment in enrolments:
         unit = enrolment.unit
         pk = enrolment.pk
+        if plain_items:
+            _, statuses, dates = slots.of[pk]
+            progress = _plain(
+                enrolment,
+                codes.get(unit.pk, ()),
+                statuses,
+                dates,
+                marks[pk],
+                boundaries,
+                exam_memo,
+            )
+            progress.prediction = predictions.get(pk)
+            _add_points(progress, tables.get(unit.suite_id), points_values, points_memo)
+            _add_flags(progress, late.get(pk, []))
+            result.append(progress)
+            continue
         if with_items:
             items = [
                 ItemStatus(item, decisions.get((pk, item_id, kind)))
@@ -433,6 +531,100 @@ def _counted(
         projected = _grade(codes, frozenset(achieved + pending)) if pending else grade
         progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
     progress.counts = (len(achieved), len(pending), len(codes))
+    return progress
+
+
+HANDED_IN = frozenset((Status.SUBMITTED, Status.ACHIEVED))
+
+
+def _stored_datetime(value: "str | datetime", zone) -> datetime:
+    """Return a timestamp read without Django's converter as an aware datetime, as the
+    converter would: SQLite hands back the text it stores (ISO 8601, in the connection's
+    time zone `zone`, UTC unless the database settings say otherwise), PostgreSQL an aware
+    datetime. A naive one is made aware in `zone` (None when USE_TZ is off: left naive).
+
+    Reading a CASE over `Decision.decided_at` this way parses only the criteria's dates
+    (about a third of an export's decisions), once each.
+    """
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if zone is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+@dataclass
+class _PlainSlots:
+    """Where `progress_for(plain_items=True)` puts each decision: every enrolment's
+    (unit id, statuses, dates) lists, one place per criterion or topic in the unit's order,
+    and the (unit id, place) of each criterion (centre-assessed units) and topic (examined
+    units) by id."""
+
+    of: dict[int, tuple[int, list, list]]
+    criterion_at: dict[int, tuple[int, int]]
+    topic_at: dict[int, tuple[int, int]]
+
+
+def _plain_slots(enrolments, criteria: dict, topics: dict, examined: set) -> _PlainSlots:
+    criterion_at = {
+        criterion.pk: (unit_id, index)
+        for unit_id, unit_criteria in criteria.items()
+        if unit_id not in examined
+        for index, criterion in enumerate(unit_criteria)
+    }
+    topic_at = {
+        topic.pk: (unit_id, index)
+        for unit_id, unit_topics in topics.items()
+        for index, topic in enumerate(unit_topics)
+    }
+    # As `keyed` in progress_for: an examined unit's topics, another unit's criteria.
+    sizes = {
+        unit_id: len(topics.get(unit_id, ()) if unit_id in examined else criteria.get(unit_id, ()))
+        for unit_id in {enrolment.unit_id for enrolment in enrolments}
+    }
+    # A topic is never dated: the examined units' learners share one list of no dates.
+    undated = {unit_id: [None] * sizes[unit_id] for unit_id in examined}
+    of = {}
+    for enrolment in enrolments:
+        unit_id = enrolment.unit_id
+        size = sizes[unit_id]
+        of[enrolment.pk] = (
+            unit_id,
+            [Status.NOT_STARTED] * size,
+            undated[unit_id] if unit_id in examined else [None] * size,
+        )
+    return _PlainSlots(of, criterion_at, topic_at)
+
+
+def _plain(
+    enrolment, codes: tuple, statuses: list, dates: list, marks: list, boundaries, memo: dict
+) -> UnitProgress:
+    """Return the progress of `progress_for(plain_items=True)`: the grades by the same rules
+    as with items, from each item's status (`statuses`, in the order of `codes`) and with
+    `dates` as its decision dates. The examined units' `dates` are shared: never change
+    them."""
+    achieved_count = statuses.count(Status.ACHIEVED)
+    pending_count = statuses.count(Status.SUBMITTED)
+    if enrolment.unit.is_examined:
+        progress = _examined(enrolment, [], marks, boundaries, memo)
+    elif not codes:
+        progress = UnitProgress(enrolment, [], Grade.U, Grade.U, Grade.U, Grade.U)
+    else:
+        achieved = frozenset(
+            code for code, status in zip(codes, statuses, strict=True) if status == Status.ACHIEVED
+        )
+        grade = _grade(codes, achieved)
+        if pending_count:
+            handed_in = frozenset(
+                code for code, status in zip(codes, statuses, strict=True) if status in HANDED_IN
+            )
+            projected = _grade(codes, handed_in)
+        else:
+            projected = grade
+        progress = UnitProgress(enrolment, [], grade, projected, grade, _highest(codes))
+    progress.counts = (achieved_count, pending_count, len(codes))
+    progress.statuses = statuses
+    progress.decided = dates
     return progress
 
 
@@ -490,18 +682,29 @@ def _highest(codes: tuple[str, ...]) -> Grade:
     return grading.centre_assessed_grade(list(codes), list(codes))
 
 
-def _examined(enrolment, items, marks: list[ExamMark], boundaries) -> UnitProgress:
+def _examined(enrolment, items, marks: list[ExamMark], boundaries, memo=None) -> UnitProgress:
+    """The progress of an examined unit from its marks. `memo`, a dict kept for one call
+    of `progress_for`, remembers each series' sort key and each (series, mark)'s grade."""
     unit = enrolment.unit
     results = []
     for mark in marks:
         series = boundaries.get(mark.series_id)
-        grade = (
-            grading.examined_grade(mark.mark, series.boundaries(), unit.near_pass)
-            if series
-            else None
-        )
+        if series is None:
+            grade = None
+        elif memo is None:
+            grade = grading.examined_grade(mark.mark, series.boundaries(), unit.near_pass)
+        else:
+            key = (series.series_id, mark.mark, unit.near_pass)
+            grade = memo.get(key)
+            if grade is None:
+                grade = memo[key] = grading.examined_grade(
+                    mark.mark, series.boundaries(), unit.near_pass
+                )
         results.append(ExamResult(mark, series, grade))
-    results.sort(key=lambda result: series_order(result.mark.series))
+    if memo is None:
+        results.sort(key=lambda result: series_order(result.mark.series))
+    else:
+        results.sort(key=lambda result: _series_order(result.mark.series, memo))
     real = [r for r in results if r.mark.kind == ExamMark.Kind.REAL and r.grade is not None]
     mocks = [r for r in results if r.grade is not None]
     counting = counting_result(real)
@@ -544,6 +747,15 @@ def series_order(series) -> tuple:
     return (when is not None, when or date.min, series.pk)
 
 
+def _series_order(series, memo: dict) -> tuple:
+    """`series_order`, remembered in `memo` by series id (one call of `progress_for`)."""
+    key = ("order", series.pk)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = series_order(series)
+    return found
+
+
 def counting_result(real: list[ExamResult]) -> ExamResult | None:
     """Return the real (OCR) exam result that counts for the unit, from results in sitting
     order, or None.
@@ -582,27 +794,43 @@ def _points_tables(points_values: dict) -> dict[int, grading.PointsTable]:
     return tables
 
 
-def _add_points(progress: UnitProgress, table: grading.PointsTable | None, points_values) -> None:
+def _add_points(
+    progress: UnitProgress, table: grading.PointsTable | None, points_values, memo=None
+) -> None:
     """Set the unit's points by `grading.unit_points`; a grade with no entry in the suite's
-    table gets no points and shows as unverified, never an error."""
+    table gets no points and shows as unverified, never an error. `memo`, a dict kept for
+    one call of `progress_for`, remembers each unit's (points, verified) by grade."""
     unit = progress.unit
-    size = 1 if unit.suite.points_basis == "credit" else unit.glh
 
     def lookup(grade: Grade) -> tuple[int | None, bool]:
-        if grade is Grade.U:
-            return 0, True
-        value = points_values.get((unit.suite_id, size, grade.value))
-        if table is None or value is None:
-            return None, False
-        try:
-            points = grading.unit_points(grade, table, glh=unit.glh, credits=unit.credits or 1)
-        except grading.GradingError:
-            return None, False
-        return points, value.verified
+        if memo is None:
+            return _unit_points(unit, grade, table, points_values)
+        found = memo.get((unit.pk, grade))
+        if found is None:
+            found = memo[unit.pk, grade] = _unit_points(unit, grade, table, points_values)
+        return found
 
     progress.points, verified = lookup(progress.achieved)
     progress.projected_points, projected_verified = lookup(progress.projected)
     progress.points_verified = verified and projected_verified
+
+
+def _unit_points(
+    unit, grade: Grade, table: grading.PointsTable | None, points_values
+) -> tuple[int | None, bool]:
+    """Return (points, verified) for a unit's grade: (None, False) when the suite's table
+    has no entry for it."""
+    if grade is Grade.U:
+        return 0, True
+    size = 1 if unit.suite.points_basis == "credit" else unit.glh
+    value = points_values.get((unit.suite_id, size, grade.value))
+    if table is None or value is None:
+        return None, False
+    try:
+        points = grading.unit_points(grade, table, glh=unit.glh, credits=unit.credits or 1)
+    except grading.GradingError:
+        return None, False
+    return points, value.verified
 
 
 def _add_flags(progress: UnitProgress, late: list[tuple[str, list[str]]]) -> None:

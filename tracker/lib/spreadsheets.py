@@ -1,7 +1,8 @@
 """Spreadsheet helpers: user-supplied text never becomes a formula in Excel or LibreOffice."""
 
+from collections.abc import Callable
 from copy import copy
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -63,8 +64,41 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return candidate
 
 
+# Day 0 of Excel's (and openpyxl's default) 1900 date system.
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+SECONDS_PER_DAY = 86400
+
+
+def excel_serial(value: datetime) -> float:
+    """Return the number a workbook stores for a date and time as it reads (its tzinfo, if
+    any, is not looked at: pass the local time): whole days since 30 December 1899 plus the
+    time of day as a fraction of a day (the 1900 date system).
+
+    A cell holding it with a date number format is the same, in the file, as the cell
+    openpyxl writes for the naive datetime itself, and costs openpyxl less. Before 1 March
+    1900 one day is taken off, as Excel (and openpyxl) count a 29 February 1900 that never
+    was.
+    """
+    days = value.toordinal() - EXCEL_EPOCH_ORDINAL
+    if 0 < days <= 60:
+        days -= 1
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 10**6
+    return days + seconds / SECONDS_PER_DAY
+
+
 def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def plain_text(value: str) -> str | None:
+    """Return the text cleaned for a workbook when it can be appended bare to any sheet
+    (it cannot be read as a formula or an error code), else None: then make its cell in
+    each sheet with that sheet's `CellMaker`, which keeps it text."""
+    text = workbook_text(value)
+    if looks_like_formula(text) or text in ERROR_CODES:
+        return None
+    return text
 
 
 def put(sheet: Worksheet, row: int, column: int, value: object, *, font=None) -> Cell:
@@ -153,6 +187,28 @@ class CellMaker:
         if text:
             result.data_type = "s"  # as in cell(): text, never a formula
         return result
+
+    def numbers(self, number_format: str) -> Callable[[int | float], WriteOnlyCell]:
+        """Return a function making a cell with this number format for a number (a date as
+        `excel_serial`, say): for a column of many, the style is looked up once and a number
+        needs no cleaning. The first cell is made as `__call__` makes it, so the workbook's
+        styles come in the same order. Only for int and float values (TypeError otherwise).
+        """
+        sheet = self.sheet
+        style = None
+
+        def make(value: int | float) -> WriteOnlyCell:
+            nonlocal style
+            if type(value) not in (int, float):
+                raise TypeError(f"numbers() makes cells for numbers, not {type(value).__name__}")
+            if style is None:
+                made = self(value, number_format=number_format)
+                style = made._style
+                return made
+            # A write-only cell (row and column 1) given a copy of the style array.
+            return Cell(sheet, 1, 1, value, style_array=style)
+
+        return make
 
     def repeated(
         self, value: object, *, bold: bool = False, fill=None, number_format: str | None = None

@@ -20,7 +20,14 @@ from openpyxl.utils import get_column_letter
 from criteria.grading import Grade
 from criteria.models import PointsValue, Suite, TopicItem, Unit
 from tracker.assessment.progress import UnitProgress, progress_for
-from tracker.lib.spreadsheets import STATUS_FILLS, CellMaker, header_block, set_widths
+from tracker.lib.spreadsheets import (
+    STATUS_FILLS,
+    CellMaker,
+    excel_serial,
+    header_block,
+    plain_text,
+    set_widths,
+)
 from tracker.models import (
     Centre,
     Decision,
@@ -86,7 +93,9 @@ def _progress_by_learner(
             enrolment.learner = learners[enrolment.learner_id]
             enrolment.unit = units[enrolment.unit_id]
         by_learner: dict[int, dict[int, UnitProgress]] = {pk: {} for pk in chunk}
-        for progress in progress_for(enrolments, with_assessors=False, with_dates=True):
+        for progress in progress_for(
+            enrolments, with_assessors=False, with_dates=True, plain_items=True
+        ):
             by_learner[progress.enrolment.learner_id][progress.unit.pk] = progress
         for pk in chunk:
             yield learners[pk], by_learner[pk]
@@ -106,19 +115,21 @@ def write_workbook(scope: ExportScope, handle) -> None:
         summary = _summary_table(book, scope, lines)
         totals = SummaryTotals(scope.units)
         qualification_totals = qualification_columns.QualificationTotals()
-        unit_tables = [(unit, _unit_table(book, unit, lines)) for unit in scope.units]
+        unit_tables = [(unit, _UnitRows(book, unit, lines)) for unit in scope.units]
         iv = _iv_table(book, lines)  # created now: the sheets keep their order in the book
+        suite_ids = _suite_ids(scope)
         for learner, progress, qualification in with_qualifications(
             _progress_by_learner(scope), CHUNK
         ):
-            summary_row = _summary_row(summary.cell, scope, learner, progress)
+            who = _Who.of(learner)
+            summary_row = _summary_row(summary.cell, scope, learner, progress, who, suite_ids)
             summary.append(summary_row + qualification_columns.cells(summary.cell, qualification))
             totals.add(progress)
             qualification_totals.add(qualification)
-            for unit, table in unit_tables:
+            for unit, rows in unit_tables:
                 entry = progress.get(unit.pk)
                 if entry is not None:
-                    table.append(_unit_row(table.cell, unit, learner, entry))
+                    rows.append(learner, entry, who)
         for values in iv_rows(scope):
             iv.append(
                 [
@@ -126,7 +137,7 @@ def write_workbook(scope: ExportScope, handle) -> None:
                     for value in values
                 ]
             )
-        for table in [summary, *(table for _, table in unit_tables), iv]:
+        for table in [summary, *(rows.table for _, rows in unit_tables), iv]:
             table.finish()
         totals.write(summary)
         qualification_totals.write(summary.sheet, summary.cell)
@@ -232,21 +243,61 @@ def _suite_ids(scope: ExportScope) -> list[int]:
     return list(dict.fromkeys(unit.suite_id for unit in scope.units))
 
 
-def _summary_row(cell: CellMaker, scope: ExportScope, learner: Learner, progress) -> list:
+@dataclass
+class _Who:
+    """A learner's candidate number, full name ("First Last") and group as every sheet
+    writes them: cleaned once and shared while plain text (`plain_text`); None where the
+    text needs a cell object, which belongs to one sheet, so each sheet makes its own."""
+
+    learner: Learner
+    number: str | None
+    name: str | None
+    group: str | None
+
+    @classmethod
+    def of(cls, learner: Learner) -> "_Who":
+        return cls(
+            learner,
+            plain_text(learner.candidate_number),
+            plain_text(f"{learner.first_name} {learner.last_name}"),
+            plain_text(_group_name(learner)),
+        )
+
+    def cells(self, cell: CellMaker) -> tuple:
+        """(number, name, group) for the sheet whose cells `cell` makes."""
+        learner = self.learner
+        return (
+            self.number if self.number is not None else cell(learner.candidate_number),
+            self.name
+            if self.name is not None
+            else cell(f"{learner.first_name} {learner.last_name}"),
+            self.group if self.group is not None else cell(_group_name(learner)),
+        )
+
+
+def _group_name(learner: Learner) -> str:
+    return learner.group.name if learner.group else ""
+
+
+def _summary_row(
+    cell: CellMaker,
+    scope: ExportScope,
+    learner: Learner,
+    progress,
+    who: _Who | None = None,
+    suite_ids: list[int] | None = None,
+) -> list:
     """Return a learner's Summary row: who they are, then per unit the grades achieved,
     projected and predicted, the target and the points, then the points totals (achieved,
     projected) of each suite, never added across suites, and the flags.
 
     The expected grade (the prediction, else the projected grade) is coloured by
-    `_target_fill`; an examined unit with no real exam result reads "not sat".
+    `_target_fill`; an examined unit with no real exam result reads "not sat". `who` and
+    `suite_ids` save working them out again when the caller has them.
     """
-    row = [
-        cell(learner.candidate_number),
-        cell(learner.first_name),
-        cell(learner.last_name),
-        cell(learner.group.name if learner.group else ""),
-    ]
-    totals = {suite_id: [0, 0] for suite_id in _suite_ids(scope)}
+    number, _, group = (who or _Who.of(learner)).cells(cell)
+    row = [number, cell(learner.first_name), cell(learner.last_name), group]
+    totals = {suite_id: [0, 0] for suite_id in suite_ids or _suite_ids(scope)}
     verified = True
     flags = []
     for unit in scope.units:
@@ -432,32 +483,59 @@ def _unit_table(book: Workbook, unit: Unit, lines: list) -> _Table:
     return _Table(book, f"Unit {unit.number}", lines, title, headers, widths)
 
 
-def _unit_row(cell: CellMaker, unit: Unit, learner: Learner, entry: UnitProgress) -> list:
-    row = [
-        cell(learner.candidate_number),
-        cell(f"{learner.first_name} {learner.last_name}"),
-        cell(learner.group.name if learner.group else ""),
-        _achieved_label(entry),
-        entry.projected.label,
-    ]
-    if unit.is_examined:
-        latest = entry.exam_results[-1] if entry.exam_results else None
-        row += [
-            entry.done,
-            cell(latest.mark.series.name if latest else ""),
-            latest.mark.mark if latest else None,
-            _exam_grade(latest),
+class _UnitRows:
+    """A unit sheet and its learner rows: who the learner is, the grades, then each
+    criterion's status and decision date (centre-assessed) or the topics secure, the latest
+    exam result and each topic's status (examined), from `progress_for(plain_items=True)`.
+
+    Each status cell is made once per sheet and appended again and again; the dates are
+    converted to the site's time zone (`TIME_ZONE`) with the zone looked up once.
+    """
+
+    def __init__(self, book: Workbook, unit: Unit, lines: list):
+        self.table = _unit_table(book, unit, lines)
+        self.cell = self.table.cell
+        self.examined = unit.is_examined
+        self.status_cells: dict[str, object] = {}
+        self.no_date = None
+        self.dated = self.cell.numbers(DATE)
+        self.zone = timezone.get_current_timezone()
+
+    def status_cell(self, status: str):
+        """The status's cell (made the first time it is needed, as the rows reach it)."""
+        found = self.status_cells.get(status)
+        if found is None:
+            found = self.status_cells[status] = _status_cell(
+                self.cell, status, examined=self.examined
+            )
+        return found
+
+    def append(self, learner: Learner, entry: UnitProgress, who: _Who | None = None) -> None:
+        cell = self.cell
+        row = [
+            *(who or _Who.of(learner)).cells(cell),
+            _achieved_label(entry),
+            entry.projected.label,
         ]
-        row += [_status_cell(cell, item.status, examined=True) for item in entry.items]
-    else:
-        no_date = cell.repeated(None, number_format=DATE)
-        for item in entry.items:
-            decided = item.decision.decided_at if item.decision else None
+        cells = self.status_cells
+        if self.examined:
+            latest = entry.exam_results[-1] if entry.exam_results else None
             row += [
-                _status_cell(cell, item.status, examined=False),
-                cell(_excel_datetime(decided), number_format=DATE) if decided else no_date,
+                entry.done,
+                cell(latest.mark.series.name if latest else ""),
+                latest.mark.mark if latest else None,
+                _exam_grade(latest),
             ]
-    return row
+            row += [cells.get(status) or self.status_cell(status) for status in entry.statuses]
+        else:
+            if self.no_date is None:
+                self.no_date = cell.repeated(None, number_format=DATE)
+            no_date, dated, zone = self.no_date, self.dated, self.zone
+            for status, decided in zip(entry.statuses, entry.decided, strict=True):
+                row.append(cells.get(status) or self.status_cell(status))
+                # The local date and time, as the site shows it.
+                row.append(dated(excel_serial(decided.astimezone(zone))) if decided else no_date)
+        self.table.append(row)
 
 
 # What a status cell says: a Unit 6 topic achieved is "Secure", as on the site.

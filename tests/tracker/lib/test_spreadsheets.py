@@ -1,12 +1,24 @@
 import io
+import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.datetime import to_excel
 
-from tracker.lib.spreadsheets import cell, csv_cell, put, workbook_text
+from tracker.lib.spreadsheets import (
+    CellMaker,
+    cell,
+    csv_cell,
+    excel_serial,
+    plain_text,
+    put,
+    workbook_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +94,56 @@ def test_put_writes_text_as_text_in_an_ordinary_sheet(value):
 )
 def test_csv_cells_never_start_a_formula(value, written):
     assert csv_cell(value) == written
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31), timezones=st.none()
+    )
+)
+def test_excel_serial_is_the_number_openpyxl_writes_for_the_datetime(value):
+    assert excel_serial(value) == to_excel(value)
+    # The time as it reads, whatever the zone: the caller passes local time.
+    assert excel_serial(value.replace(tzinfo=ZoneInfo("Europe/London"))) == to_excel(value)
+
+
+def test_plain_text_is_cleaned_text_that_may_go_bare_into_a_sheet():
+    assert plain_text("13HSC1\x0b") == "13HSC1\n"
+    assert plain_text("=1+1") is None
+    assert plain_text("-Smith") is None
+    assert plain_text("#N/A") is None
+
+
+def saved_sheet_xml(values: list, *, as_numbers: bool) -> bytes:
+    """The sheet XML of a write-only workbook with one dated cell per value."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Dates")
+    make = CellMaker(sheet)
+    dated = make.numbers("dd/mm/yyyy")
+    for value in values:
+        if as_numbers:
+            sheet.append([dated(excel_serial(value))])
+        else:
+            sheet.append([make(value, number_format="dd/mm/yyyy")])
+    handle = io.BytesIO()
+    book.save(handle)
+    return handle.getvalue()
+
+
+def test_a_date_written_as_a_number_is_the_same_in_the_file_as_the_datetime():
+    values = [datetime(2026, 3, 29, 0, 59, 59, 999999), datetime(2026, 11, 30, 6, 15, 4)]
+    numbers = saved_sheet_xml(values, as_numbers=True)
+    datetimes = saved_sheet_xml(values, as_numbers=False)
+    sheet = "xl/worksheets/sheet1.xml"
+    assert zipfile.ZipFile(io.BytesIO(numbers)).read(sheet) == (
+        zipfile.ZipFile(io.BytesIO(datetimes)).read(sheet)
+    )
+    read = load_workbook(io.BytesIO(numbers))["Dates"]
+    assert read["A1"].number_format == "dd/mm/yyyy"
+    assert read["A2"].value == datetime(2026, 11, 30, 6, 15, 4)
+
+
+def test_numbers_refuses_what_is_not_a_number():
+    make = CellMaker(Workbook(write_only=True).create_sheet("Dates"))
+    with pytest.raises(TypeError):
+        make.numbers("dd/mm/yyyy")(datetime(2026, 1, 1))

@@ -122,13 +122,13 @@ def stored_files(settings) -> set[str]:
 
 
 def fail_midway_through_the_rows(monkeypatch):
-    written = exports._unit_row
+    written = exports._UnitRows.append
 
     def unit_row(*args):
         # The summary row of this learner is already written when the unit row fails.
         raise Injected("the database went away after the first rows")
 
-    monkeypatch.setattr(exports, "_unit_row", unit_row)
+    monkeypatch.setattr(exports._UnitRows, "append", unit_row)
     assert written is not unit_row
 
 

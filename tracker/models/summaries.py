@@ -31,9 +31,10 @@ class EnrolmentSummary(models.Model):
     other writes wait, and must never wait for a row lock themselves.
     """
 
+    # Removed by the triggers, which copy it into a marker first (never by Django's cascade).
     enrolment = models.OneToOneField(
         Enrolment,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         primary_key=True,
         related_name="summary",
         db_constraint=False,
@@ -151,6 +152,18 @@ class SummaryMarker(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
     )
+    # With ``enrolment``: the figures of the summary that went (``unit`` is null when there
+    # was none), and whether its target may have changed.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
+    )
+    # (Database defaults: the triggers insert markers with only some columns.)
+    achieved = models.CharField(max_length=8, blank=True, db_default="")
+    projected = models.CharField(max_length=8, blank=True, db_default="")
+    predicted = models.CharField(max_length=1, blank=True, db_default="")
+    target = models.CharField(max_length=1, blank=True, db_default="")
+    done = models.PositiveIntegerField(null=True)
+    targets = models.BooleanField(db_default=False)
 
     def __str__(self) -> str:
         return f"Summaries to refresh in centre {self.centre_id}"

@@ -97,12 +97,17 @@ def refresh_summaries(centre: Centre) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         markers = SummaryMarker.objects.filter(centre=centre)
-        groups, enrolments, scan = set(), set(), False
-        for group_id, enrolment_id in markers.values_list("group_id", "enrolment_id"):
+        groups, enrolments, gone, scan, targets = set(), set(), [], False, False
+        for group_id, enrolment_id, targeted, *removed in markers.values_list(
+            "group_id", "enrolment_id", "targets", "unit_id", *SERIES, "done"
+        ):
             if group_id:
                 groups.add(group_id)
             elif enrolment_id:
                 enrolments.add(enrolment_id)
+                targets = targets or targeted
+                if removed[0] is not None:
+                    gone.append(removed)
             else:
                 scan = True
         markers.delete()
@@ -123,6 +128,7 @@ def refresh_summaries(centre: Centre) -> int:
         if not scan:  # only the learner-units the writes named: no scan of the centre
             missing = missing.filter(pk__in=enrolments)
         missing = list(missing.values_list("pk", flat=True))
+        added = []
         for start in range(0, len(missing), CHUNK):
             ids = missing[start : start + CHUNK]
             chunk = Enrolment.objects.filter(pk__in=ids).select_related("unit__suite", "learner")
@@ -138,10 +144,14 @@ def refresh_summaries(centre: Centre) -> int:
                 for progress in progress_for(chunk, with_assessors=False, with_items=False)
             ]
             EnrolmentSummary.objects.bulk_create(rows, ignore_conflicts=True)
+            added += rows
             groups |= {row.group_id for row in rows if row.waiting}
             written += len(rows)
         add_up_backlogs(centre, sorted(groups), rule)
-        add_up_centre(centre, rule)
+        if scan:
+            add_up_centre(centre, rule)
+        else:
+            amend_centre(centre, gone, added, targets)
     return written
 
 
@@ -176,13 +186,41 @@ def add_up_centre(centre: Centre, rule: str) -> CentreSummary:
         .annotate(learners=Count("*"), done=Sum("done"))
         .order_by("unit_id", *SERIES)
     ]
-    blank = Enrolment.objects.filter(target_grade="").values("learner_id")
-    without_target = Learner.objects.current().filter(centre=centre, pk__in=blank).count()
     summary, _ = CentreSummary.objects.update_or_create(
         centre=centre,
-        defaults={"rule": rule, "figures": figures, "without_target": without_target},
+        defaults={
+            "rule": rule,
+            "figures": figures,
+            "without_target": count_without_target(centre),
+        },
     )
     return summary
+
+
+def amend_centre(centre: Centre, gone: list, added: list, targets: bool) -> None:
+    """Take the summaries that went (copied into their markers: ``[unit id, achieved,
+    projected, predicted, target, done]``) off the centre's figures and add the ones just
+    worked out, instead of adding up every row again; count learners without a target
+    again only when a target may have changed (``targets``)."""
+    summary = CentreSummary.objects.get(centre=centre)
+    counts = {tuple(row[:5]): [row[5], row[6]] for row in summary.figures}
+    changes = [(tuple(row[:5]), -1, -row[5]) for row in gone] + [
+        ((row.unit_id, *(getattr(row, name) for name in SERIES)), 1, row.done) for row in added
+    ]
+    for key, learners, done in changes:
+        count = counts.setdefault(key, [0, 0])
+        count[0] += learners
+        count[1] += done
+    summary.figures = [[*key, *count] for key, count in sorted(counts.items()) if count[0]]
+    if targets:
+        summary.without_target = count_without_target(centre)
+    summary.save()
+
+
+def count_without_target(centre: Centre) -> int:
+    """Learners on roll with a unit enrolment that has no target."""
+    blank = Enrolment.objects.filter(target_grade="").values("learner_id")
+    return Learner.objects.current().filter(centre=centre, pk__in=blank).count()
 
 
 def centre_summary(centre: Centre) -> CentreSummary:

@@ -154,8 +154,9 @@ def withdraw_evidence(evidence: Evidence, user: User) -> None:
     """Hide unassessed evidence from assessment; it stays in the record.
 
     Evidence that covers a criterion assessed after it arrived cannot be withdrawn: the
-    decision (and the Unit Recording Sheet) rests on it. A criterion whose only evidence goes
-    returns to where it was before the evidence was handed in.
+    decision (and the Unit Recording Sheet) rests on it. A criterion left with no evidence
+    waiting for assessment (none, or only evidence assessed already) returns to where it was
+    before the evidence was handed in.
     """
     if evidence.withdrawn_at:
         raise AssessmentError("This evidence is already withdrawn.")
@@ -171,12 +172,18 @@ def withdraw_evidence(evidence: Evidence, user: User) -> None:
         for link in evidence.links.select_related("criterion", "topic"):
             item = link.criterion or link.topic
             decision = decision_for(evidence.enrolment, item)
+            # Other evidence still waiting for this item: handed in since it was last
+            # assessed (evidence already assessed keeps nothing waiting).
             others = (
                 Evidence.objects.current()
                 .filter(enrolment=evidence.enrolment)
                 .filter(links__criterion=link.criterion, links__topic=link.topic)
                 .exclude(pk=evidence.pk)
             )
+            if decision.decided_at:
+                others = others.filter(uploaded_at__gt=decision.decided_at).exclude(
+                    pk__in=decision.evidence.values("pk")
+                )
             if decision.status == Status.SUBMITTED and not others.exists():
                 handed_in = decision.changes.filter(new_status=Status.SUBMITTED).first()
                 back = handed_in.old_status if handed_in else Status.NOT_STARTED

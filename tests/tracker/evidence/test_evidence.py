@@ -195,6 +195,42 @@ def test_evidence_handed_in_after_the_last_decision_can_still_be_withdrawn(cast)
     assert (decision.status, decision.feedback) == ("not_yet", "Nothing handed in yet.")
 
 
+@pytest.mark.parametrize("assessed_with", ["linked", "earlier"])
+def test_withdrawing_a_resubmission_returns_to_not_yet_when_the_rest_was_assessed(
+    cast, assessed_with
+):
+    """Work marked "not yet", handed in again, then withdrawn: the earlier work was
+    assessed already (linked to the decision, or handed in before it), so nothing is left
+    waiting and the criterion is back to "not yet" and out of the marking queue."""
+    p3 = cast.unit30.criteria.get(code="P3")
+
+    def hand_in(name: str) -> Evidence:
+        return submit_evidence(
+            cast.enrolment,
+            cast.learner.user,
+            [Claim(p3)],
+            upload=SimpleUploadedFile(name, PDF),
+            original_name=name,
+            declared=True,
+        )
+
+    first = hand_in("first.pdf")
+    decision = decision_for(cast.enrolment, p3)
+    ids = [first.pk] if assessed_with == "linked" else None
+    record_decision(
+        decision, cast.teacher, "not_yet", "Add a second example.", decision.revision, ids
+    )
+    second = hand_in("second.pdf")
+    decision.refresh_from_db()
+    assert decision.status == Status.SUBMITTED
+    withdraw_evidence(second, cast.learner.user)
+    decision.refresh_from_db()
+    assert (decision.status, decision.feedback) == ("not_yet", "Add a second example.")
+    assert not Decision.objects.filter(
+        enrolment=cast.enrolment, status=Status.SUBMITTED, criterion=p3
+    ).exists()
+
+
 def test_download_is_an_attachment_with_a_safe_type(cast, client_for):
     response = client_for("teacher").get(reverse("download", args=[cast.evidence.pk]))
     assert response["Content-Disposition"].startswith('attachment; filename="handout.pdf"')

@@ -4,7 +4,7 @@ from django import forms
 
 from criteria.grading import Grade
 from criteria.models import BoundarySet, Criterion, ExamSeries
-from tracker.lib.forms import CleansText, IdField, IdsModelMultipleChoiceField
+from tracker.lib.forms import CleansText, DateInput, IdField, IdsModelMultipleChoiceField
 from tracker.models import Assignment, Status, TeachingGroup
 
 # Feedback on one criterion: a few paragraphs at most (a workbook cell holds 32,767
@@ -174,8 +174,8 @@ class AssignmentForm(CleansText, forms.ModelForm):
         field_classes = {"criteria": IdsModelMultipleChoiceField}
         widgets = {
             "criteria": forms.CheckboxSelectMultiple,
-            "issued_on": forms.DateInput(attrs={"type": "date"}),
-            "deadline": forms.DateInput(attrs={"type": "date"}),
+            "issued_on": DateInput(),
+            "deadline": DateInput(),
             "brief": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -194,7 +194,7 @@ class AssignmentForm(CleansText, forms.ModelForm):
 
 class ExtensionForm(CleansText, forms.Form):
     learner = forms.ModelChoiceField(queryset=None, label="Learner")
-    deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="New deadline")
+    deadline = forms.DateField(widget=DateInput(), label="New deadline")
     reason = forms.CharField(max_length=300, required=False, label="Reason")
 
     def __init__(self, *args, group: TeachingGroup, **kwargs):

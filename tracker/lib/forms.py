@@ -87,3 +87,17 @@ class CleansText:
             cleaned = clean_text(value) if isinstance(widget, forms.Textarea) else clean_line(value)
             if cleaned != value:
                 self.cleaned_data[name] = cleaned
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker (``<input type="date">``).
+
+    Its value is always written as YYYY-MM-DD, the only form a date input accepts (HTML
+    Living Standard, "valid date string"): with the site's British locale Django would
+    write 30/11/2026, which the browser throws away, leaving an empty, required box.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

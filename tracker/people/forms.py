@@ -11,7 +11,7 @@ from django.utils import timezone
 from criteria import grading
 from criteria.models import Qualification, Unit
 from tracker import access
-from tracker.lib.forms import CleansText, IdsModelMultipleChoiceField
+from tracker.lib.forms import CleansText, DateInput, IdsModelMultipleChoiceField
 from tracker.models import (
     TARGET_GRADES,
     AcademicYear,
@@ -61,7 +61,7 @@ class LeaveForm(CleansText, forms.Form):
 
     left_on = forms.DateField(
         label="Left on",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="The day they left the centre.",
     )
     reason = forms.CharField(
@@ -329,8 +329,8 @@ class AcademicYearForm(CleansText, forms.ModelForm):
         labels = {"name": "Name", "starts_on": "First day", "ends_on": "Last day"}
         help_texts = {"name": "For example 2027/28."}
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
         }
 
     def __init__(self, *args, centre: Centre, **kwargs):

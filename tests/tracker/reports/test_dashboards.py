@@ -236,3 +236,12 @@ def test_both_dashboards_show_the_not_sat_yet_row_for_unit_6_only(cast, client_f
         page = client_for(role).get(reverse(url)).content.decode()
         assert page.count('<th scope="row">Not sat yet</th>') == 1, role
         assert "Not sat yet" in page.split("Unit 6: learners by grade")[1].split("</table>")[0]
+
+
+def test_the_centre_overview_names_learners_in_no_group(cast, client_for):
+    loose = make_learner(cast.centre, cast.group, "0777", "Isla", "Roberts")
+    Learner.objects.filter(pk=loose.pk).update(group=None)
+    page = client_for("admin").get(reverse("centre:home")).content.decode()
+    listed = page.split('id="ungrouped"')[1].split("</ul>")[0]
+    assert f'<a href="{loose.get_absolute_url()}">Isla Roberts</a> (0777)' in listed
+    assert ">1</span>" in listed

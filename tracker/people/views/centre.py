@@ -80,7 +80,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "learners",
             per_page=2 * OVERVIEW_ROWS,
         ),
-        "ungrouped": Learner.objects.current().filter(centre=centre, group__isnull=True).count(),
+        # Named, so an admin can find and place them (a page of names, from an index).
+        "ungrouped": paginate(
+            request,
+            Learner.objects.current().filter(centre=centre, group__isnull=True),
+            "ungrouped",
+            per_page=2 * OVERVIEW_ROWS,
+        ),
     }
     return render(request, "tracker/people/centre/home.html", context)
 

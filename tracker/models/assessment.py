@@ -307,6 +307,9 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["deadline", "title"]
+        # A group's assignments on its units, found without reading every centre's
+        # assignments on the same unit (the unit index alone did that).
+        indexes = [models.Index(fields=["group", "unit", "deadline"], name="assignment_group_unit")]
 
     def __str__(self) -> str:
         return self.title
